@@ -1,0 +1,1 @@
+"""Checks: ``probe_*`` functions do I/O and return facts; ``assess_*`` are pure."""

@@ -1,0 +1,154 @@
+"""The one place where exceptions and SMTP replies become classified situations.
+
+Library exceptions leak out of their hierarchies (``ssl.SSLError`` from a handshake,
+``asyncio.IncompleteReadError``, ``OSError`` subclasses), so classification is by
+phase and exception type here, never in scattered ``except`` blocks.
+"""
+
+from __future__ import annotations
+
+import errno
+import ssl
+
+from emaildiag.checks.wire import InjectionError, NoDataError, ProtocolError, Reply
+from emaildiag.model import PortState
+
+_UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
+
+
+def connect_state(exc: BaseException) -> PortState:
+    """TCP connect outcome: RST is refused, silence is filtered, no route is unreachable."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, TimeoutError):
+        return "filtered"
+    if isinstance(exc, OSError) and exc.errno in _UNREACHABLE:
+        return "unreachable"
+    return "error"
+
+
+def _ssl_reason(exc: ssl.SSLError) -> str:
+    return (getattr(exc, "reason", None) or str(exc)).upper()
+
+
+def is_plaintext_on_tls(exc: BaseException) -> bool:
+    """A TLS handshake that got plain text back: the port speaks SMTP first (§3.5)."""
+    if not isinstance(exc, ssl.SSLError):
+        return False
+    reason = _ssl_reason(exc)
+    return any(
+        r in reason
+        for r in ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "UNKNOWN_PROTOCOL", "RECORD_LAYER")
+    )
+
+
+def is_old_protocol(exc: BaseException) -> bool:
+    if not isinstance(exc, ssl.SSLError):
+        return False
+    reason = _ssl_reason(exc)
+    return "UNSUPPORTED_PROTOCOL" in reason or "NO_PROTOCOLS_AVAILABLE" in reason
+
+
+def session_problem(exc: BaseException, phase: str) -> tuple[str, str]:
+    """Finding code and evidence for an exception raised during ``phase`` of a session.
+
+    Phases: ``greeting``, ``ehlo``, ``starttls``, ``handshake`` (implicit TLS),
+    ``command``.
+    """
+    if isinstance(exc, InjectionError):
+        return "tls.starttls_injection", exc.reason
+    if isinstance(exc, ProtocolError):
+        if phase == "greeting":
+            return "port.not_smtp", exc.reason
+        return "smtp.protocol_error", exc.reason
+    if isinstance(exc, NoDataError) or (isinstance(exc, TimeoutError) and phase == "greeting"):
+        return "port.no_greeting", "no greeting before the time limit"
+    if isinstance(exc, ssl.SSLError):
+        if phase == "starttls":
+            return "tls.starttls_failed", str(exc)
+        if is_plaintext_on_tls(exc):
+            return "tls.implicit_on_starttls_port", str(exc)
+        if is_old_protocol(exc):
+            return "tls.old_protocol", str(exc)
+        return "tls.handshake_failed", str(exc)
+    if isinstance(exc, TimeoutError):
+        if phase in ("starttls", "handshake"):
+            return (
+                "tls.starttls_failed" if phase == "starttls" else "tls.handshake_failed"
+            ), "timed out"
+        return "smtp.protocol_error", f"no reply to {phase} before the time limit"
+    if isinstance(exc, (ConnectionError, EOFError)):
+        if phase == "handshake":
+            return "tls.handshake_failed", "connection closed during the TLS handshake"
+        if phase == "starttls":
+            return "tls.starttls_failed", "connection closed during STARTTLS"
+        if phase == "greeting":
+            return "port.no_greeting", "connection closed before a greeting"
+        return "smtp.protocol_error", f"connection closed during {phase}"
+    return "smtp.protocol_error", f"{type(exc).__name__} during {phase}"
+
+
+def greeting_problem(reply: Reply) -> str | None:
+    """RFC 5321 §3.1: 220 is service ready; 554 (and 421) refuse the session."""
+    if reply.code == 220:
+        return None
+    if reply.code in (421, 554) or reply.code >= 400:
+        return "smtp.greeting_rejected"
+    return "smtp.protocol_error"
+
+
+# RFC 4954 §6 and RFC 3463 reply meanings; provider-specific texts are matched
+# first by the caller (the provider catalogue), this is the generic fallback.
+_AUTH_TEXT = (
+    ("application-specific password", "auth.app_password_required"),
+    ("app password", "auth.app_password_required"),
+    ("smtpclientauthentication is disabled", "auth.smtp_auth_disabled"),
+    ("basic authentication is not supported", "auth.oauth_required"),
+)
+_AUTH_ENHANCED = {
+    "5.7.8": "auth.rejected",
+    "5.7.9": "auth.app_password_required",
+    "5.7.139": "auth.smtp_auth_disabled",
+    "5.7.30": "auth.oauth_required",
+    "5.7.0": "auth.tls_required",
+    "4.7.0": "auth.throttled",
+    "5.5.4": "auth.mechanism_unsupported",
+    "5.7.11": "auth.tls_required",
+}
+_AUTH_CODE = {
+    235: "auth.ok",
+    535: "auth.rejected",
+    534: "auth.app_password_required",
+    530: "auth.tls_required",
+    538: "auth.tls_required",
+    454: "auth.throttled",
+    421: "auth.throttled",
+    504: "auth.mechanism_unsupported",
+}
+
+
+def auth_problem(reply: Reply) -> str:
+    """The ``auth.*`` code for the final reply to an AUTH exchange."""
+    if reply.code == 235:
+        return "auth.ok"
+    text = reply.text.lower()
+    for needle, code in _AUTH_TEXT:
+        if needle in text:
+            return code
+    if reply.enhanced in _AUTH_ENHANCED:
+        return _AUTH_ENHANCED[reply.enhanced]
+    if reply.code in _AUTH_CODE:
+        return _AUTH_CODE[reply.code]
+    return "auth.throttled" if 400 <= reply.code < 500 else "auth.rejected"
+
+
+def send_problem(reply: Reply, stage: str) -> str | None:
+    """MAIL/RCPT/DATA reply → ``send.*`` code (``None`` when accepted)."""
+    if 200 <= reply.code < 400:
+        return None
+    if 400 <= reply.code < 500:
+        return "send.temporary_failure"
+    return {
+        "mail": "send.sender_rejected",
+        "rcpt": "send.recipient_rejected",
+    }.get(stage, "send.message_rejected")

@@ -1,0 +1,175 @@
+"""One authentication attempt and the sender check (SPEC §2 steps 6–7).
+
+Rules (faults-and-security §0.4–0.5): the password is sent only inside TLS that was
+verified, or that the user explicitly chose not to verify; exactly one attempt with
+one mechanism (PLAIN, else LOGIN; RFC 4616, draft-murchison-sasl-login), never
+walking the mechanism list; the conversation ends after the first final reply.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from emaildiag.catalog import make_finding
+from emaildiag.checks import _errors
+from emaildiag.checks.ports import ProbeContext
+from emaildiag.checks.session import Session, SessionError, Target, establish
+from emaildiag.checks.tls import collecting_context
+from emaildiag.checks.wire import ProtocolError, Reply, auth_mechanisms
+from emaildiag.model import AuthFacts, Finding, SendFacts
+from emaildiag.redact import printable
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the auth check needs; lives only inside the runner's call."""
+
+    username: str
+    password: str = ""
+    sender: str = ""
+    recipient: str = ""
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, password=***)"
+
+
+@dataclass(frozen=True)
+class AuthOutcome:
+    auth: AuthFacts
+    send: SendFacts
+    findings: tuple[Finding, ...]
+
+
+def _b64(data: str) -> str:
+    return base64.b64encode(data.encode("utf-8")).decode("ascii")
+
+
+async def check_auth(
+    target: Target,
+    creds: Credentials,
+    ctx: ProbeContext,
+    *,
+    verify_tls: bool,
+    lang: str,
+    provider: str,
+) -> AuthOutcome:
+    port = target.port
+    finding = functools.partial(
+        make_finding, port=port, provider=provider, username=creds.username, lang=lang
+    )
+    context = ctx.verify_context if verify_tls else collecting_context()
+    try:
+        session = await establish(
+            target,
+            context,
+            verified=verify_tls,
+            transcript=ctx.transcript,
+            limits=ctx.limits,
+            ehlo_name=ctx.ehlo_name,
+            now=ctx.now,
+        )
+    except (ssl.SSLCertVerificationError, SessionError, OSError, TimeoutError, ssl.SSLError):
+        # The probes already explained why; the password stays home.
+        f = finding("auth.skipped_insecure")
+        return AuthOutcome(AuthFacts("skipped", port), SendFacts(), (f,))
+    try:
+        return await _authenticate(session, creds, finding, lang, ctx)
+    finally:
+        await session.channel.close()
+
+
+async def _authenticate(
+    session: Session,
+    creds: Credentials,
+    finding: Callable[..., Finding],
+    lang: str,
+    ctx: ProbeContext,
+) -> AuthOutcome:
+    port = session.channel.port
+    mechs = auth_mechanisms(session.capabilities)
+    if session.tls is None:
+        f = finding("auth.skipped_insecure")
+        return AuthOutcome(AuthFacts("skipped", port), SendFacts(), (f,))
+    if not mechs:
+        return AuthOutcome(AuthFacts("skipped", port), SendFacts(), ())
+    mech = "PLAIN" if "PLAIN" in mechs else "LOGIN" if "LOGIN" in mechs else None
+    if mech is None:
+        f = finding("auth.mechanism_unsupported", detail=printable(" ".join(mechs), 200))
+        return AuthOutcome(AuthFacts("error", port), SendFacts(), (f,))
+    try:
+        reply = await (_plain if mech == "PLAIN" else _login)(session, creds, ctx)
+    except (OSError, TimeoutError, EOFError, ProtocolError, ssl.SSLError) as exc:
+        f = finding("auth.connection_lost", detail=printable(str(exc) or type(exc).__name__, 200))
+        return AuthOutcome(AuthFacts("error", port, mechanism=mech), SendFacts(), (f,))
+    code = _errors.auth_problem(reply)
+    facts = AuthFacts(
+        "ok" if code == "auth.ok" else "rejected",
+        port,
+        reply.code,
+        mech,
+        printable(str(reply), 300),
+    )
+    outcome = finding(code, detail=facts.reply)
+    if code != "auth.ok":
+        return AuthOutcome(facts, SendFacts(), (outcome,))
+    send, send_findings = await _sender_check(session, creds, ctx, lang)
+    return AuthOutcome(facts, send, (outcome, *send_findings))
+
+
+async def _plain(session: Session, creds: Credentials, ctx: ProbeContext) -> Reply:
+    blob = _b64(f"\0{creds.username}\0{creds.password}")
+    return await session.channel.command(
+        f"AUTH PLAIN {blob}", ctx.limits.command, shown="AUTH PLAIN [redacted]"
+    )
+
+
+async def _login(session: Session, creds: Credentials, ctx: ProbeContext) -> Reply:
+    ch, t = session.channel, ctx.limits.command
+    reply = await ch.command("AUTH LOGIN", t)
+    if reply.code != 334:
+        return reply
+    reply = await ch.command(_b64(creds.username), t)
+    if reply.code != 334:
+        return reply
+    return await ch.command(_b64(creds.password), t, shown="[password, redacted]")
+
+
+async def _sender_check(
+    session: Session, creds: Credentials, ctx: ProbeContext, lang: str
+) -> tuple[SendFacts, list[Finding]]:
+    """MAIL FROM / RCPT TO / RSET: "may I send as this address?" without sending."""
+    ch, t, port = session.channel, ctx.limits.command, session.channel.port
+    if not creds.sender:
+        return SendFacts(), []
+    try:
+        for stage, line in (
+            ("mail", f"MAIL FROM:<{creds.sender}>"),
+            ("rcpt", f"RCPT TO:<{creds.recipient or creds.sender}>"),
+        ):
+            reply = await ch.command(line, t)
+            problem = _errors.send_problem(reply, stage)
+            if problem:
+                text = printable(str(reply), 300)
+                f = make_finding(
+                    problem,
+                    port=port,
+                    lang=lang,
+                    detail=text,
+                    email=creds.sender,
+                    recipient=creds.recipient or creds.sender,
+                    code=reply.code,
+                )
+                await ch.command("RSET", t)
+                result = "error" if problem == "send.temporary_failure" else "rejected"
+                return SendFacts(result, stage, reply.code, text), [f]  # type: ignore[arg-type]
+        await ch.command("RSET", t)
+    except (OSError, TimeoutError, EOFError, ProtocolError, ssl.SSLError) as exc:
+        return SendFacts("error", "mail", None, printable(str(exc), 200)), []
+    ok = make_finding(
+        "send.sender_accepted", port=port, lang=lang, email=creds.sender, code=reply.code
+    )
+    return SendFacts("ok", "rcpt", reply.code, printable(str(reply), 300)), [ok]

@@ -1,0 +1,230 @@
+"""Probe one port on one address: TCP state, greeting, STARTTLS/implicit TLS, certificate.
+
+Two-pass TLS (faults-and-security §3.1): the first handshake verifies; when it fails
+verification, a second connection without verification only *reads* the certificate
+so every problem can be reported. Credentials never travel on either pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from emaildiag.catalog import make_finding
+from emaildiag.checks import _errors
+from emaildiag.checks.session import Limits, Session, SessionError, Target, establish
+from emaildiag.checks.tls import assess_tls, collecting_context, verify_error_text
+from emaildiag.checks.wire import Transcript, auth_mechanisms
+from emaildiag.model import Finding, ProbeFacts, Severity
+from emaildiag.redact import printable
+
+STANDARD_MODES = {25: "starttls", 587: "starttls", 465: "implicit"}
+
+
+def mode_for_port(port: int) -> str:
+    """RFC 8314: 465 is implicit TLS, 25/587 use STARTTLS; other ports are detected."""
+    return STANDARD_MODES.get(port, "auto")
+
+
+@dataclass(frozen=True)
+class ProbeContext:
+    verify_context: ssl.SSLContext
+    transcript: Transcript
+    limits: Limits
+    ehlo_name: str
+    now: Callable[[], dt.datetime]
+
+
+async def _establish(
+    target: Target, ctx: ProbeContext, context: ssl.SSLContext, verified: bool
+) -> Session:
+    return await establish(
+        target,
+        context,
+        verified=verified,
+        transcript=ctx.transcript,
+        limits=ctx.limits,
+        ehlo_name=ctx.ehlo_name,
+        now=ctx.now,
+    )
+
+
+async def probe_port(target: Target, ctx: ProbeContext) -> ProbeFacts:
+    """Everything one address:port tells without credentials."""
+    base = ProbeFacts(port=target.port, address=target.address, family=target.family, state="open")
+    if target.mode == "auto":
+        return await _probe_auto(target, ctx, base)
+    try:
+        session = await _establish(target, ctx, ctx.verify_context, True)
+    except ssl.SSLCertVerificationError as exc:
+        return await _collect_unverified(target, ctx, base, verify_error_text(exc))
+    except SessionError as exc:
+        no_greeting = exc.code == "port.no_greeting" and target.mode == "starttls"
+        if no_greeting and await _speaks_tls(target, ctx):
+            exc = SessionError(
+                "tls.plain_on_implicit_port", "the port waits for a TLS handshake", exc.session
+            )
+        return _from_error(base, exc)
+    except (OSError, TimeoutError) as exc:
+        return replace(
+            base,
+            state=_errors.connect_state(exc),
+            error=printable(str(exc) or type(exc).__name__, 200),
+        )
+    return await _finish(base, session)
+
+
+async def _probe_auto(target: Target, ctx: ProbeContext, base: ProbeFacts) -> ProbeFacts:
+    """Unknown port: try TLS first (a plaintext server fails that handshake at once), then plain."""
+    implicit = replace(target, mode="implicit")
+    facts = await probe_port(implicit, ctx)
+    if facts.problem == "tls.implicit_on_starttls_port":
+        facts = await probe_port(replace(target, mode="starttls"), ctx)
+    return facts
+
+
+async def _speaks_tls(target: Target, ctx: ProbeContext) -> bool:
+    try:
+        session = await _establish(
+            replace(target, mode="implicit"), ctx, collecting_context(), False
+        )
+    except (OSError, TimeoutError, SessionError, ssl.SSLError):
+        return False
+    await session.channel.close()
+    return True
+
+
+async def _collect_unverified(
+    target: Target, ctx: ProbeContext, base: ProbeFacts, error: str
+) -> ProbeFacts:
+    ctx.transcript.add(
+        target.port,
+        target.address,
+        "*",
+        f"certificate verification failed: {error}; reconnecting only to read the certificate",
+    )
+    try:
+        session = await _establish(target, ctx, collecting_context(), False)
+    except SessionError as exc:
+        return _from_error(base, exc, verify_error=error)
+    except (OSError, TimeoutError, ssl.SSLError) as exc:
+        return replace(base, problem="tls.handshake_failed", error=printable(str(exc), 200))
+    facts = await _finish(base, session)
+    assert facts.tls is not None
+    return replace(facts, tls=replace(facts.tls, verify_error=error, verified=False))
+
+
+def _from_error(base: ProbeFacts, exc: SessionError, verify_error: str | None = None) -> ProbeFacts:
+    s = exc.session
+    tls = s.tls if s else None
+    if tls and verify_error:
+        tls = replace(tls, verify_error=verify_error, verified=False)
+    return replace(
+        base,
+        connect_ms=s.timings.get("connect") if s else None,
+        mode=s.mode if s else None,  # type: ignore[arg-type]
+        greeting=printable(str(s.greeting), 300) if s and s.greeting else None,
+        tls=tls,
+        ehlo=s.ehlo if s else (),
+        ehlo_tls=s.ehlo_tls if s else (),
+        timings=dict(s.timings) if s else {},
+        problem=exc.code,
+        error=exc.detail,
+    )
+
+
+async def _finish(base: ProbeFacts, session: Session) -> ProbeFacts:
+    await session.channel.close()
+    return replace(
+        base,
+        connect_ms=session.timings.get("connect"),
+        mode=session.mode,  # type: ignore[arg-type]
+        greeting=printable(str(session.greeting), 300) if session.greeting else None,
+        tls=session.tls,
+        ehlo=session.ehlo,
+        ehlo_tls=session.ehlo_tls,
+        timings=dict(session.timings),
+    )
+
+
+def assess_probe(
+    facts: ProbeFacts, *, host: str, configured: bool, verify_tls: bool, now: dt.datetime, lang: str
+) -> list[Finding]:
+    """Findings for one probe. Other ports report their state only; the configured port
+    reports every protocol and certificate problem."""
+    port, addr = facts.port, facts.address
+    sev = Severity.ERROR if configured else None
+    if facts.state in ("refused", "filtered"):
+        return [
+            make_finding(
+                f"port.{facts.state}",
+                port=port,
+                address=addr,
+                lang=lang,
+                severity=sev,
+                detail=facts.error,
+            )
+        ]
+    if facts.state == "unreachable":
+        return [
+            make_finding(
+                "port.unreachable",
+                port=port,
+                address=addr,
+                lang=lang,
+                severity=sev,
+                detail=facts.error,
+            )
+        ]
+    if facts.state == "error":
+        return [
+            make_finding(
+                "port.filtered",
+                port=port,
+                address=addr,
+                lang=lang,
+                severity=sev,
+                detail=facts.error,
+            )
+        ]
+    if not configured:
+        return []
+    out: list[Finding] = []
+    if facts.problem:
+        out.append(_problem_finding(facts, host, lang))
+    if auth_mechanisms(facts.ehlo):  # ``ehlo`` holds only what was said before TLS
+        out.append(make_finding("smtp.auth_before_tls", port=port, lang=lang))
+    if facts.tls:
+        out += assess_tls(
+            facts.tls, host=host, port=port, now=now, verify_tls=verify_tls, lang=lang
+        )
+        if (
+            not facts.problem
+            and facts.ehlo_tls
+            and not auth_mechanisms(facts.ehlo_tls)
+            and port != 25
+        ):
+            out.append(make_finding("smtp.auth_not_offered", port=port, lang=lang))
+    if not out:
+        out.append(make_finding("port.open", port=port, address=addr, lang=lang))
+    return out
+
+
+def _problem_finding(facts: ProbeFacts, host: str, lang: str) -> Finding:
+    code = facts.problem or "smtp.protocol_error"
+    return make_finding(
+        code,
+        port=facts.port,
+        lang=lang,
+        detail=facts.error,
+        host=host,
+        address=facts.address,
+        code=_reply_code(facts.greeting),
+        version="TLS 1.0/1.1",
+    )
+
+
+def _reply_code(greeting: str | None) -> str:
+    return greeting[:3] if greeting and greeting[:3].isdigit() else ""

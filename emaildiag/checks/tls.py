@@ -1,0 +1,212 @@
+"""TLS contexts, certificate facts and the pure certificate assessment.
+
+The handshake uses the stdlib ``ssl`` module; the certificate is read with
+``cryptography.x509``. OpenSSL reports only the first verification error, so every
+property is checked independently on the collected certificate
+(faults-and-security §3.2) and each problem becomes its own finding.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import hashlib
+import ipaddress
+import ssl
+import warnings
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+from emaildiag.catalog import make_finding
+from emaildiag.model import CertificateFacts, Finding, Severity, TlsFacts
+from emaildiag.redact import printable
+
+EXPIRING_DAYS = 21  # SPEC §4 tls.cert_expiring
+
+# OpenSSL X509_V_ERR_* codes that mean "the chain does not reach a trusted root".
+_UNTRUSTED = {2, 19, 20, 21, 27}
+_SELF_SIGNED = 18
+# Issuer names of products that re-sign TLS traffic (antivirus, proxies).
+_INTERCEPTORS = (
+    "avast",
+    "avg ",
+    "kaspersky",
+    "eset",
+    "bitdefender",
+    "fortinet",
+    "fortigate",
+    "sophos",
+    "zscaler",
+    "netskope",
+    "bluecoat",
+    "blue coat",
+    "palo alto",
+    "checkpoint",
+    "check point",
+    "mcafee",
+    "norton",
+    "symantec web",
+    "websense",
+    "forcepoint",
+    "untangle",
+    "cisco umbrella",
+)
+
+
+def verifying_context(ca_file: str | None = None) -> ssl.SSLContext:
+    """The system trust store (``SSL_CERT_FILE``/``SSL_CERT_DIR`` honoured), or ``ca_file`` only."""
+    if ca_file:
+        return ssl.create_default_context(cafile=ca_file)
+    return ssl.create_default_context()
+
+
+def collecting_context() -> ssl.SSLContext:
+    """No verification: used only to *read* a certificate, never to authenticate."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():  # deliberately old: to *name* an outdated server's version
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+    with contextlib.suppress(ssl.SSLError):
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    return ctx
+
+
+def _name(n: x509.Name) -> str:
+    return printable(n.rfc4514_string(), 300)
+
+
+def _key(cert: x509.Certificate) -> tuple[str, int | None]:
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RSA", key.key_size
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name}", key.key_size
+    if isinstance(key, dsa.DSAPublicKey):
+        return "DSA", key.key_size
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519", 256
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448", 456
+    return type(key).__name__, None
+
+
+def _san(cert: x509.Certificate) -> tuple[str, ...]:
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return ()
+    names = [printable(n, 255) for n in ext.value.get_values_for_type(x509.DNSName)]
+    names += [str(ip) for ip in ext.value.get_values_for_type(x509.IPAddress)]
+    return tuple(names)
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (ValueError, TypeError, Exception):
+        return False
+    return True
+
+
+def certificate_facts(der: bytes, now: dt.datetime) -> CertificateFacts:
+    """Facts about a DER certificate, relative to ``now`` (UTC)."""
+    cert = x509.load_der_x509_certificate(der)
+    key_type, key_bits = _key(cert)
+    not_after = cert.not_valid_after_utc
+    try:
+        sig = cert.signature_hash_algorithm
+        sig_name = sig.name if sig else None
+    except Exception:
+        sig_name = None
+    return CertificateFacts(
+        subject=_name(cert.subject),
+        san=_san(cert),
+        issuer=_name(cert.issuer),
+        not_before=cert.not_valid_before_utc.isoformat(),
+        not_after=not_after.isoformat(),
+        days_left=(not_after - now).days,
+        key_type=key_type,
+        key_bits=key_bits,
+        signature_algorithm=sig_name,
+        sha256=hashlib.sha256(der).hexdigest(),
+        self_signed=_self_signed(cert),
+    )
+
+
+def hostname_matches(host: str, names: tuple[str, ...]) -> bool:
+    """RFC 6125 §6.4: exact match, or a wildcard in the left-most label only."""
+    host = host.rstrip(".").lower()
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    for name in names:
+        name = name.rstrip(".").lower()
+        if ip is not None:
+            try:
+                if ipaddress.ip_address(name) == ip:
+                    return True
+            except ValueError:
+                continue
+            continue
+        if name == host:
+            return True
+        wildcard = name.startswith("*.") and name.count(".") >= 2 and "." in host
+        if wildcard and host.split(".", 1)[1] == name[2:]:
+            return True
+    return False
+
+
+def assess_tls(
+    tls: TlsFacts, *, host: str, port: int, now: dt.datetime, verify_tls: bool, lang: str
+) -> list[Finding]:
+    """Findings for one TLS connection; each problem separately."""
+    out: list[Finding] = []
+    cert = tls.certificate
+    finding = functools.partial(make_finding, port=port, lang=lang)
+    if tls.version in ("TLSv1", "TLSv1.1", "SSLv3"):
+        out.append(finding("tls.old_protocol", version=tls.version))
+    if cert is None:
+        return out
+    not_before = dt.datetime.fromisoformat(cert.not_before)
+    not_after = dt.datetime.fromisoformat(cert.not_after)
+    if now > not_after:
+        out.append(finding("tls.cert_expired", host=host, date=not_after.date().isoformat()))
+    elif now < not_before:
+        out.append(finding("tls.cert_not_yet_valid", host=host, date=not_before.date().isoformat()))
+    elif cert.days_left < EXPIRING_DAYS:
+        out.append(finding("tls.cert_expiring", host=host, days=cert.days_left))
+    if not hostname_matches(host, cert.san):
+        names = ", ".join(cert.san[:5]) or cert.subject
+        out.append(finding("tls.cert_hostname_mismatch", host=host, names=names))
+    code = _verify_code(tls.verify_error)
+    if cert.self_signed:
+        sev = Severity.ERROR if verify_tls else Severity.INFO
+        out.append(finding("tls.cert_self_signed", host=host, severity=sev))
+    elif code in _UNTRUSTED or code == _SELF_SIGNED:
+        out.append(finding("tls.cert_untrusted", host=host, issuer=cert.issuer))
+    if any(marker in cert.issuer.lower() for marker in _INTERCEPTORS):
+        out.append(finding("tls.intercepted", host=host, issuer=cert.issuer))
+    if not out and tls.verified:
+        out.append(finding("tls.ok", version=tls.version, days=cert.days_left))
+    return out
+
+
+def _verify_code(error: str | None) -> int | None:
+    if not error or not error.startswith("["):
+        return None
+    try:
+        return int(error[1 : error.index("]")])
+    except ValueError:
+        return None
+
+
+def verify_error_text(exc: ssl.SSLCertVerificationError) -> str:
+    """``[code] message``: the code drives classification, the message is evidence."""
+    return f"[{exc.verify_code}] {exc.verify_message}"

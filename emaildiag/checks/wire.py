@@ -1,0 +1,230 @@
+"""A bounded SMTP client channel over asyncio streams, with a redacted transcript.
+
+emaildiag speaks SMTP itself instead of letting a client library drive: a diagnosis
+needs the raw facts a library hides (whether any byte arrived, what the server sent
+instead of a greeting, data buffered after the STARTTLS reply), and it must decide
+itself when credentials may be sent. Every read is capped in line length, line
+count and total size (RFC 5321 §4.5.3.1.5 allows 512-octet reply lines; the caps
+are generous multiples) and runs under the caller's deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+import time
+from dataclasses import dataclass
+
+from emaildiag.model import TranscriptLine
+from emaildiag.redact import Redactor, printable
+
+MAX_LINE = 4096
+MAX_LINES = 100
+MAX_REPLY = 64 * 1024
+
+_REPLY_LINE = re.compile(rb"^([2-5][0-9][0-9])([ -]?)(.*?)\r?\n$", re.S)
+_ENHANCED = re.compile(r"^([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+class ProtocolError(Exception):
+    """The peer broke SMTP framing: malformed, oversized, endless or out-of-sequence."""
+
+    def __init__(self, reason: str, raw: bytes = b"") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.raw = raw
+
+
+class InjectionError(ProtocolError):
+    """Bytes arrived after the STARTTLS reply, before the handshake (CVE-2011-0411 class)."""
+
+
+class NoDataError(TimeoutError):
+    """Nothing at all arrived before the deadline (a TLS-first port waits for us)."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    code: int
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.lines)
+
+    @property
+    def enhanced(self) -> str | None:
+        """The RFC 3463 enhanced status code of the first line, if any."""
+        m = _ENHANCED.match(self.lines[0]) if self.lines else None
+        return m.group(1) if m else None
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text}".strip()
+
+
+class Transcript:
+    """Collects every line of every conversation, redacted and escaped on entry."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redact = redactor
+        self._t0 = time.monotonic()
+        self._lines: list[TranscriptLine] = []
+
+    def add(self, port: int, address: str, direction: str, text: str) -> None:
+        shown = printable(self._redact(text), limit=1000)
+        t_ms = round((time.monotonic() - self._t0) * 1000, 1)
+        self._lines.append(TranscriptLine(t_ms, port, address, direction, shown))  # type: ignore[arg-type]
+
+    @property
+    def lines(self) -> tuple[TranscriptLine, ...]:
+        return tuple(self._lines)
+
+
+class Channel:
+    """One TCP connection to one address and port, spoken to line by line."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        port: int,
+        address: str,
+        transcript: Transcript,
+    ) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.port = port
+        self.address = address
+        self.transcript = transcript
+        self.bytes_read = 0
+
+    @classmethod
+    async def open(
+        cls, address: str, port: int, *, transcript: Transcript, timeout: float
+    ) -> Channel:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(address, port, limit=MAX_LINE)
+        return cls(reader, writer, port=port, address=address, transcript=transcript)
+
+    def note(self, text: str) -> None:
+        self.transcript.add(self.port, self.address, "*", text)
+
+    @property
+    def ssl_object(self) -> ssl.SSLObject | None:
+        obj = self.writer.get_extra_info("ssl_object")
+        return obj if isinstance(obj, ssl.SSLObject) else None
+
+    async def read_greeting(self, timeout: float) -> Reply:
+        """Read the 220 banner; ``NoDataError`` when not a single byte arrived."""
+        try:
+            return await self.read_reply(timeout)
+        except TimeoutError:
+            if self.bytes_read == 0 and not self._buffered():
+                raise NoDataError("no data from the server") from None
+            raise
+
+    def _buffered(self) -> int:
+        # Python's StreamReader exposes no public view of its buffer, and the STARTTLS
+        # injection check needs to know whether plaintext is already waiting there.
+        return len(self.reader._buffer)  # type: ignore[attr-defined]
+
+    async def read_reply(self, timeout: float) -> Reply:
+        """Read one (possibly multi-line) reply within ``timeout`` seconds."""
+        async with asyncio.timeout(timeout):
+            return await self._read_reply()
+
+    async def _read_reply(self) -> Reply:
+        lines: list[str] = []
+        code: bytes | None = None
+        total = 0
+        while True:
+            raw = await self._read_line()
+            total += len(raw)
+            if total > MAX_REPLY or len(lines) >= MAX_LINES:
+                raise ProtocolError("reply too long", raw[:200])
+            m = _REPLY_LINE.match(raw)
+            if not m or (code is not None and m.group(1) != code):
+                self.transcript.add(self.port, self.address, "S", raw.decode("latin-1"))
+                raise ProtocolError("malformed reply", raw[:200])
+            code = m.group(1)
+            text = m.group(3).decode("utf-8", "replace")
+            self.transcript.add(
+                self.port, self.address, "S", raw.decode("utf-8", "replace").rstrip("\r\n")
+            )
+            lines.append(text)
+            if m.group(2) != b"-":
+                return Reply(int(code), tuple(lines))
+
+    async def _read_line(self) -> bytes:
+        try:
+            raw = await self.reader.readuntil(b"\n")
+        except asyncio.LimitOverrunError as exc:
+            raise ProtocolError("reply line too long") from exc
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:
+                self.transcript.add(self.port, self.address, "S", exc.partial.decode("latin-1"))
+                raise ProtocolError("connection closed mid-line", exc.partial[:200]) from exc
+            raise ConnectionResetError("the server closed the connection") from exc
+        self.bytes_read += len(raw)
+        return raw
+
+    async def send(self, line: str, *, shown: str | None = None) -> None:
+        """Write one command line. ``shown`` replaces it in the transcript (AUTH lines)."""
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in line):
+            raise ValueError("control character in an SMTP command")
+        self.transcript.add(self.port, self.address, "C", shown if shown is not None else line)
+        self.writer.write(line.encode("utf-8") + b"\r\n")
+        await self.writer.drain()
+
+    async def command(self, line: str, timeout: float, *, shown: str | None = None) -> Reply:
+        async with asyncio.timeout(timeout):
+            await self.send(line, shown=shown)
+            return await self._read_reply()
+
+    async def starttls(self, context: ssl.SSLContext, server_hostname: str, timeout: float) -> None:
+        """Upgrade to TLS. Refuses if plaintext is already buffered (injection)."""
+        if self._buffered():
+            waiting = bytes(self.reader._buffer[:200])  # type: ignore[attr-defined]
+            raise InjectionError("data after the STARTTLS reply", waiting)
+        await self.start_tls(context, server_hostname, timeout)
+
+    async def start_tls(
+        self, context: ssl.SSLContext, server_hostname: str, timeout: float
+    ) -> None:
+        async with asyncio.timeout(timeout):
+            await self.writer.start_tls(context, server_hostname=server_hostname or None)
+
+    async def close(self, *, polite: bool = True) -> None:
+        """QUIT when the conversation is still sane, then close without waiting long."""
+        try:
+            if polite and not self.writer.is_closing():
+                await self.command("QUIT", timeout=1.0)
+        except (OSError, TimeoutError, ProtocolError, ssl.SSLError, ValueError):
+            pass
+        self.writer.close()
+        try:
+            async with asyncio.timeout(1.0):
+                await self.writer.wait_closed()
+        except (OSError, TimeoutError, ssl.SSLError):
+            pass
+
+
+def parse_ehlo(reply: Reply) -> tuple[str, ...]:
+    """EHLO keywords with their parameters, first line (the server's name) dropped."""
+    return tuple(printable(line, 200) for line in reply.lines[1:])
+
+
+def auth_mechanisms(ehlo: tuple[str, ...]) -> tuple[str, ...]:
+    """Mechanisms from ``AUTH`` (RFC 4954) and the old ``AUTH=`` form."""
+    mechs: list[str] = []
+    for line in ehlo:
+        head, _, rest = line.replace("=", " ", 1).partition(" ")
+        if head.upper() == "AUTH":
+            mechs.extend(m.upper() for m in rest.split() if m.upper() not in mechs)
+    return tuple(mechs)
+
+
+def has_extension(ehlo: tuple[str, ...], name: str) -> bool:
+    return any(line.split(" ", 1)[0].upper() == name for line in ehlo)

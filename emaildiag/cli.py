@@ -1,0 +1,338 @@
+"""The ``emaildiag`` command.
+
+Exit status: 0 verdict ok or warning, 1 verdict error, 2 bad usage or unusable input,
+3 the diagnosis itself could not run, 130 interrupted. Data goes to stdout,
+progress to stderr; ``--json -`` prints only JSON. The password is never taken
+from the command line (argv is visible in ``ps`` and shell history).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from emaildiag.model import Report
+    from emaildiag.runner import Event
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+EPILOG = """exit status:
+  0  the settings work (possibly with warnings)
+  1  the settings do not work: see the findings
+  2  bad usage or unusable input
+  3  the diagnosis itself could not run
+
+The password is read from --password-env VAR, --password-stdin, the system keyring
+(service "emaildiag", account user@host:port) or an interactive prompt; never from argv.
+"""
+
+
+class UsageError(Exception):
+    """A one-line message for the user; exit status 2."""
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, not {port}")
+    return port
+
+
+def _ports(value: str) -> list[int]:
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError("give at least one port, e.g. 25,465,587")
+    return [_port(p) for p in parts]
+
+
+def _timeout(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 1 <= seconds <= 600:
+        raise argparse.ArgumentTypeError("the timeout must be between 1 and 600 seconds")
+    return seconds
+
+
+def _dns_server(value: str) -> str:
+    from emaildiag.checks.dns import parse_dns_server
+
+    try:
+        parse_dns_server(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected IP or IP:PORT, not {value!r}") from None
+    return value
+
+
+def _existing_file(value: str) -> str:
+    if not Path(value).is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {value}")
+    return value
+
+
+def _add_output(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--json", metavar="FILE|-", help="write the report as JSON (- for stdout, JSON only)"
+    )
+    p.add_argument("--lang", choices=("en", "it"), help="language of the findings (default en)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="emaildiag",
+        description="Tells you exactly why your email settings don't send, and what to change.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"emaildiag {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    check = sub.add_parser(
+        "check",
+        help="diagnose email settings",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s = check.add_argument_group("settings")
+    s.add_argument(
+        "--settings",
+        metavar="FILE",
+        type=_existing_file,
+        help="load settings saved as TOML or JSON",
+    )
+    s.add_argument("--host", help="SMTP server, e.g. smtp.gmail.com")
+    s.add_argument("--port", type=_port, help="25, 465 (SSL/TLS), 587 (STARTTLS) or another port")
+    s.add_argument("--username", help="login name, usually the email address")
+    s.add_argument("--email", help="sending address, when the username is not one")
+    pw = s.add_mutually_exclusive_group()
+    pw.add_argument(
+        "--password-env", metavar="VAR", help="read the password from this environment variable"
+    )
+    pw.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin",
+    )
+    s.add_argument("--copy-to", metavar="ADDRESS", help="send a copy of each email to this address")
+    s.add_argument("--reply-to", metavar="ADDRESS", help="receive replies at this address")
+    s.add_argument(
+        "--no-verify-tls",
+        action="store_true",
+        help="do not verify the TLS certificate (self-signed servers)",
+    )
+    s.add_argument("--protocol", choices=("smtp", "http"), help="smtp (default) or http relay")
+    s.add_argument("--http-url", metavar="URL", help="HTTP mail relay URL (protocol http)")
+    s.add_argument(
+        "--http-reply-to", metavar="ADDRESS", help="reply-to address required by the HTTP relay"
+    )
+    s.add_argument(
+        "--save", metavar="FILE", help="save these settings (never the password) as TOML or JSON"
+    )
+    d = check.add_argument_group("diagnosis")
+    d.add_argument(
+        "--ports",
+        type=_ports,
+        metavar="LIST",
+        help="ports to probe (default 25,465,587 and --port)",
+    )
+    d.add_argument(
+        "--send-test",
+        nargs="?",
+        const="",
+        metavar="TO",
+        help="send a real test email (to TO, default yourself)",
+    )
+    d.add_argument("--attach-pdf", action="store_true", help="attach a small PDF to the test email")
+    d.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=30.0,
+        metavar="SECONDS",
+        help="overall time limit (default 30)",
+    )
+    d.add_argument(
+        "--dns-server",
+        type=_dns_server,
+        metavar="IP[:PORT]",
+        help="ask this DNS server instead of the system's",
+    )
+    d.add_argument(
+        "--ca-file", type=_existing_file, metavar="FILE", help="trust only the CAs in this PEM file"
+    )
+    d.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
+    _add_output(check)
+    demo = sub.add_parser(
+        "demo", help="run a real diagnosis against servers started on this computer"
+    )
+    demo.add_argument(
+        "--scenario", default="ok", help="ok (default), or a fault to show; 'list' lists them"
+    )
+    demo.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
+    _add_output(demo)
+    return parser
+
+
+def _version() -> str:
+    from emaildiag import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        if args.command == "demo":
+            from emaildiag.demo import run_demo
+
+            return run_demo(args)
+        return _check(args)
+    except UsageError as exc:
+        print(f"emaildiag: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("emaildiag: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    from emaildiag.settings import SettingsFileError, load_settings
+
+    values: dict[str, Any] = {}
+    if args.settings:
+        try:
+            values = {
+                k: v for k, v in vars(load_settings(args.settings)).items() if k != "password"
+            }
+        except SettingsFileError as exc:
+            raise UsageError(str(exc)) from None
+    flags = {
+        "host": args.host,
+        "port": args.port,
+        "username": args.username,
+        "email": args.email,
+        "copy_to": args.copy_to,
+        "reply_to": args.reply_to,
+        "protocol": args.protocol,
+        "http_url": args.http_url,
+        "http_reply_to": args.http_reply_to,
+        "lang": args.lang,
+    }
+    values.update({k: v for k, v in flags.items() if v is not None})
+    if args.no_verify_tls:
+        values["verify_tls"] = False
+    if not values.get("host") and values.get("protocol", "smtp") == "smtp":
+        raise UsageError("--host is required (or --settings FILE)")
+    return values
+
+
+def _password(args: argparse.Namespace, values: dict[str, Any]) -> str:
+    from emaildiag import credentials
+    from emaildiag.settings import Settings
+
+    if args.password_env:
+        pw = credentials.password_from_env(args.password_env)
+        if pw is None:
+            raise UsageError(f"environment variable {args.password_env} is not set")
+        return pw
+    if args.password_stdin:
+        return credentials.read_password_stdin(sys.stdin)
+    known = Settings(**{k: v for k, v in values.items() if k in Settings.__dataclass_fields__})
+    stored = credentials.password_from_keyring(known)
+    if stored is not None:
+        return stored
+    return credentials.prompt_password("Password (not shown): ") or ""
+
+
+def _check(args: argparse.Namespace) -> int:
+    if args.send_test is not None or args.attach_pdf:
+        raise UsageError("--send-test and --attach-pdf are not available in this version yet")
+    if args.html:
+        raise UsageError("--html is not available in this version yet; use --json")
+    values = _settings_from_args(args)
+    values["password"] = _password(args, values)
+    if args.save:
+        _save(values, args.save)
+    from emaildiag.runner import adiagnose
+
+    options: dict[str, Any] = {
+        "timeout": args.timeout,
+        "dns_server": args.dns_server,
+        "ca_file": args.ca_file,
+    }
+    if args.ports:
+        options["ports"] = args.ports
+    return run_and_report(adiagnose(values, on_event=_progress(args), **options), args)
+
+
+def _save(values: dict[str, Any], path: str) -> None:
+    from emaildiag.settings import Settings, SettingsFileError, save_settings
+
+    try:
+        save_settings(
+            Settings(**{k: v for k, v in values.items() if k in Settings.__dataclass_fields__}),
+            path,
+        )
+    except (SettingsFileError, OSError, TypeError, ValueError) as exc:
+        raise UsageError(f"cannot save settings to {path}: {exc}") from None
+
+
+def _progress(args: argparse.Namespace, stream: TextIO | None = None) -> Any:
+    out = stream or sys.stderr
+    if args.quiet or not out.isatty():
+        return None
+
+    def show(event: Event) -> None:
+        if event.kind == "stage":
+            print(f"  … {event.name}", file=out, flush=True)
+        elif event.kind == "end" and event.state != "ok":
+            print(f"    {event.name}: {event.state}", file=out, flush=True)
+
+    return show
+
+
+def run_and_report(work: Any, args: argparse.Namespace) -> int:
+    """Run the diagnosis coroutine, write the outputs, return the exit status."""
+    import asyncio
+    import logging
+
+    try:
+        report: Report = asyncio.run(work)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        logging.getLogger("emaildiag").debug("diagnosis failed", exc_info=True)
+        print(f"emaildiag: the diagnosis could not run: {type(exc).__name__}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    write_outputs(report, args)
+    if report.jobs and all(j.state != "ok" for j in report.jobs):
+        return EXIT_UNAVAILABLE
+    return EXIT_ERROR if report.verdict == "error" else EXIT_OK
+
+
+def write_outputs(report: Report, args: argparse.Namespace) -> None:
+    if args.json == "-":
+        sys.stdout.write(report.to_json() + "\n")
+    else:
+        sys.stdout.write(report.to_text())
+        if args.json:
+            _write(args.json, report.to_json() + "\n")
+            print(f"JSON report written to {args.json}", file=sys.stderr)
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None

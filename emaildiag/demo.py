@@ -1,0 +1,151 @@
+"""``emaildiag demo``: a real diagnosis against real servers started on loopback.
+
+Two aiosmtpd servers (STARTTLS and implicit TLS) with certificates from a throw-away
+CA, a DNS table for the demo domain, and a random password: no network, no account.
+Each scenario shows one classic fault the way a user would meet it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from emaildiag.checks.dns import StaticResolver
+from emaildiag.testing import CertKind, ServerSpec, SmtpTestServer, TestPKI
+
+DEMO_HOST = "mail.emaildiag.test"
+DEMO_DOMAIN = "emaildiag.test"
+DEMO_USER = f"alice@{DEMO_DOMAIN}"
+
+DEMO_DNS = StaticResolver(
+    {
+        (DEMO_HOST, "A"): ["127.0.0.1"],
+        (DEMO_DOMAIN, "MX"): [f"10 {DEMO_HOST}."],
+        (DEMO_DOMAIN, "TXT"): ["v=spf1 mx -all"],
+        (f"_dmarc.{DEMO_DOMAIN}", "TXT"): ["v=DMARC1; p=quarantine"],
+    }
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    description: str
+    mode: Literal["starttls", "implicit", "plain"] = "starttls"
+    cert: CertKind = CertKind.VALID
+    wrong_password: bool = False
+    auth_require_tls: bool = True
+    reject_senders: frozenset[str] = frozenset()
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "ok": Scenario("everything works: STARTTLS, a valid certificate, the right password"),
+    "wrong-password": Scenario("the password is wrong", wrong_password=True),
+    "expired-certificate": Scenario("the server's certificate has expired", cert=CertKind.EXPIRED),
+    "self-signed": Scenario("the server uses a self-signed certificate", cert=CertKind.SELF_SIGNED),
+    "wrong-host": Scenario("the certificate is for another host name", cert=CertKind.WRONG_HOST),
+    "no-starttls": Scenario(
+        "the server offers no encryption at all", mode="plain", auth_require_tls=False
+    ),
+    "implicit-tls": Scenario("port uses SSL/TLS from the first byte", mode="implicit"),
+    "sender-rejected": Scenario(
+        "login works but the address may not send", reject_senders=frozenset({DEMO_USER})
+    ),
+    "no-verify": Scenario(
+        "self-signed certificate, verification switched off on purpose",
+        cert=CertKind.SELF_SIGNED,
+        settings={"verify_tls": False},
+    ),
+}
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from emaildiag.cli import UsageError, _progress, run_and_report
+
+    if args.scenario == "list":
+        for name, sc in SCENARIOS.items():
+            print(f"{name:<20} {sc.description}")
+        return 0
+    scenario = SCENARIOS.get(args.scenario)
+    if scenario is None:
+        raise UsageError(f"unknown scenario {args.scenario!r}; try --scenario list")
+    if args.html:
+        raise UsageError("--html is not available in this version yet; use --json")
+    with demo_environment(scenario) as env:
+        if not args.quiet and args.json != "-":
+            print(f"emaildiag demo ({args.scenario}): {scenario.description}", file=sys.stderr)
+        return run_and_report(env.diagnose(on_event=_progress(args), lang=args.lang), args)
+
+
+class DemoEnvironment:
+    """The servers, CA and settings of one scenario; a context manager."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.password = "demo-" + secrets.token_urlsafe(12)
+        self.pki = TestPKI(hostname=DEMO_HOST)
+        users = {DEMO_USER: self.password}
+        self.main = SmtpTestServer(
+            ServerSpec(
+                mode=scenario.mode,
+                cert=scenario.cert,
+                users=users,
+                auth_require_tls=scenario.auth_require_tls,
+                reject_senders=scenario.reject_senders,
+            ),
+            self.pki,
+        )
+        other: Literal["starttls", "implicit"] = (
+            "implicit" if scenario.mode != "implicit" else "starttls"
+        )
+        self.other = SmtpTestServer(
+            ServerSpec(mode=other, cert=scenario.cert, users=users), self.pki
+        )
+
+    def __enter__(self) -> DemoEnvironment:
+        self.main.start()
+        self.other.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.main.stop()
+        self.other.stop()
+        self.pki.close()
+
+    def settings(self) -> dict[str, Any]:
+        password = "not-" + self.password if self.scenario.wrong_password else self.password
+        values: dict[str, Any] = {
+            "host": DEMO_HOST,
+            "port": self.main.port,
+            "username": DEMO_USER,
+            "password": password,
+        }
+        return values | self.scenario.settings
+
+    def options(self) -> dict[str, Any]:
+        modes = {
+            self.main.port: "none" if self.scenario.mode == "plain" else self.scenario.mode,
+            self.other.port: "implicit" if self.scenario.mode != "implicit" else "starttls",
+        }
+        if self.scenario.mode == "plain":
+            modes[self.main.port] = "starttls"  # what the settings expect; the server lacks it
+        return {
+            "ports": [self.main.port, self.other.port],
+            "port_modes": modes,
+            "resolver": DEMO_DNS,
+            "ca_file": str(self.pki.ca_file),
+            "timeout": 20.0,
+        }
+
+    def diagnose(self, on_event: Callable[..., None] | None = None, lang: str | None = None) -> Any:
+        from emaildiag.runner import adiagnose
+
+        return adiagnose(self.settings(), on_event=on_event, lang=lang, **self.options())
+
+
+def demo_environment(scenario: Scenario | str = "ok") -> DemoEnvironment:
+    return DemoEnvironment(SCENARIOS[scenario] if isinstance(scenario, str) else scenario)

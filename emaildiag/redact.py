@@ -1,0 +1,69 @@
+"""One chokepoint for secrets and for untrusted server text.
+
+Servers echo what they receive (a 535 reply can quote the base64 credentials), so
+redaction works by *value* on every string that leaves the process, not only by the
+position of an AUTH line (faults-and-security §5).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+
+REDACTED = "[redacted]"
+MAX_TEXT = 2000
+
+
+def _b64(data: str) -> str:
+    return base64.b64encode(data.encode("utf-8")).decode("ascii")
+
+
+class Redactor:
+    """Replaces every known form of a secret with ``[redacted]``.
+
+    Forms covered: the raw value, its base64, and the base64 of the SASL PLAIN
+    blobs ``\\0user\\0pw`` and ``user\\0user\\0pw`` (RFC 4616), plus the XOAUTH2 blob.
+    """
+
+    def __init__(self, secrets: Iterable[str], username: str = "") -> None:
+        forms: set[str] = set()
+        for secret in secrets:
+            if not secret:
+                continue
+            forms.add(secret)
+            forms.add(_b64(secret))
+            forms.add(_b64(f"\0{username}\0{secret}"))
+            forms.add(_b64(f"{username}\0{username}\0{secret}"))
+            forms.add(_b64(f"user={username}\x01auth=Bearer {secret}\x01\x01"))
+            stripped = secret.strip()
+            if len(stripped) >= 4:
+                forms.add(stripped)
+        # Longest first so a blob containing another form is replaced whole.
+        self._forms = sorted((f for f in forms if f), key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, REDACTED)
+        return text
+
+
+NO_SECRETS = Redactor(())
+
+
+def printable(text: str, limit: int = MAX_TEXT) -> str:
+    """Server-controlled text made safe to show: control characters escaped, length capped.
+
+    Terminal escape sequences in a banner or certificate name must not reach a
+    terminal, and a flood must not reach a report (faults-and-security §0.2).
+    """
+    out = []
+    for ch in text[:limit]:
+        code = ord(ch)
+        if ch == "\t" or (code >= 0x20 and code != 0x7F and not 0x80 <= code < 0xA0):
+            out.append(ch)
+        else:
+            out.append(f"\\x{code:02x}")
+    if len(text) > limit:
+        out.append(f"… [{len(text) - limit} more characters]")
+    return "".join(out)

@@ -1,0 +1,399 @@
+"""``adiagnose`` / ``diagnose``: stages, concurrency, deadlines and progress events.
+
+Settings are checked first (no network when they hold an error); then DNS; then every
+port probe, the authentication check and any custom checks run concurrently in one
+``asyncio.TaskGroup``. Each job has its own ``asyncio.timeout`` that never reaches
+past the overall deadline; a job that overruns is reported "timed out", a job that
+crashes "failed", and neither sinks the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import ipaddress
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from emaildiag import __version__
+from emaildiag.catalog import make_finding
+from emaildiag.catalog.providers import provider_for_host
+from emaildiag.checks.auth import AuthOutcome, Credentials, check_auth
+from emaildiag.checks.dns import (
+    DnspythonResolver,
+    Resolver,
+    assess_dns,
+    parse_dns_server,
+    probe_dns,
+)
+from emaildiag.checks.ports import ProbeContext, assess_probe, mode_for_port, probe_port
+from emaildiag.checks.session import Limits, Target
+from emaildiag.checks.tls import verifying_context
+from emaildiag.checks.wire import Transcript
+from emaildiag.model import (
+    AuthFacts,
+    DnsFacts,
+    Family,
+    Finding,
+    JobOutcome,
+    ProbeFacts,
+    Provider,
+    Report,
+    SendFacts,
+    Severity,
+)
+from emaildiag.redact import Redactor, printable
+from emaildiag.settings import Settings, normalize_settings
+
+log = logging.getLogger("emaildiag")
+
+DEFAULT_PORTS = (25, 465, 587)
+DEFAULT_TIMEOUT = 30.0
+_UNKNOWN_PROVIDER = {"en": "your email provider", "it": "il provider di posta"}
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress: ``stage`` (a stage begins), ``start``/``end`` (a job), ``done``."""
+
+    kind: Literal["stage", "start", "end", "done"]
+    name: str
+    state: str | None = None
+    elapsed_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a custom check sees: the settings without the password, and DNS facts."""
+
+    settings: Settings
+    dns: DnsFacts | None
+    lang: str
+
+
+@dataclass(frozen=True)
+class CustomCheck:
+    """A check supplied by the caller (an app embedding emaildiag, or a test)."""
+
+    name: str
+    run: Callable[[CheckContext], Awaitable[Sequence[Finding]]]
+
+
+@dataclass
+class _Run:
+    settings: Settings
+    lang: str
+    deadline: float
+    on_event: Callable[[Event], None] | None
+    t0: float = field(default_factory=time.monotonic)
+    findings: list[Finding] = field(default_factory=list)
+    jobs: list[JobOutcome] = field(default_factory=list)
+
+    def emit(
+        self, kind: Literal["stage", "start", "end", "done"], name: str, state: str | None = None
+    ) -> None:
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(Event(kind, name, state, round((time.monotonic() - self.t0) * 1000, 1)))
+        except Exception:  # a broken progress bar must not break the diagnosis
+            log.exception("on_event callback failed")
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+    async def guarded(self, name: str, work: Awaitable[T], budget: float | None = None) -> T | None:
+        """Run one job under its own timeout; record how it ended."""
+        limit = self.remaining() if budget is None else min(budget, self.remaining())
+        t0 = time.monotonic()
+        self.emit("start", name)
+        state: Literal["ok", "timed_out", "failed"] = "ok"
+        error = None
+        result: T | None = None
+        try:
+            async with asyncio.timeout(limit):
+                result = await work
+        except TimeoutError:
+            state = "timed_out"
+            self.findings.append(make_finding("run.check_timed_out", check=name, lang=self.lang))
+        except Exception as exc:
+            state, error = "failed", printable(f"{type(exc).__name__}: {exc}", 300)
+            log.debug("check %s failed", name, exc_info=True)
+            self.findings.append(
+                make_finding("run.check_failed", check=name, lang=self.lang, detail=error)
+            )
+        elapsed = round((time.monotonic() - t0) * 1000, 1)
+        self.jobs.append(JobOutcome(name, state, elapsed, error))
+        self.emit("end", name, state)
+        return result
+
+
+def _limits(timeout: float) -> Limits:
+    return Limits(
+        connect=min(5.0, timeout * 0.4),
+        greeting=min(5.0, timeout * 0.4),
+        command=min(10.0, timeout * 0.5),
+        handshake=min(10.0, timeout * 0.5),
+    )
+
+
+def _ehlo_name() -> str:
+    import socket
+
+    name = socket.gethostname().split(".")[0].lower()
+    ok = name and all(c.isalnum() or c == "-" for c in name) and len(name) < 64
+    return name if ok else "localhost"
+
+
+def _ip_family(host: str) -> Family | None:
+    try:
+        return "ipv6" if ipaddress.ip_address(host).version == 6 else "ipv4"
+    except ValueError:
+        return None
+
+
+async def adiagnose(
+    settings: Settings | Mapping[str, Any],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    ports: Sequence[int] | None = None,
+    resolver: Resolver | None = None,
+    dns_server: str | None = None,
+    ca_file: str | None = None,
+    recipient: str | None = None,
+    lang: str | None = None,
+    port_modes: Mapping[int, str] | None = None,
+    checks: Sequence[CustomCheck] = (),
+    on_event: Callable[[Event], None] | None = None,
+    now: Callable[[], dt.datetime] | None = None,
+) -> Report:
+    """Diagnose ``settings`` and return a :class:`Report` (SPEC §5).
+
+    ``resolver`` is the DNS seam (default: the system resolver, or ``dns_server``);
+    ``now`` the clock seam for certificate dates; ``checks`` adds custom jobs;
+    ``port_modes`` says how a non-standard port speaks (``starttls``/``implicit``)
+    instead of detecting it.
+    """
+    clock = now or (lambda: dt.datetime.now(dt.UTC))
+    started = clock()
+    normalized, setting_findings = normalize_settings(settings)
+    run = _Run(normalized, lang or normalized.lang, time.monotonic() + timeout, on_event)
+    run.emit("stage", "settings")
+    run.findings.extend(setting_findings)
+    if lang and lang != normalized.lang:
+        from emaildiag.catalog import translate
+
+        run.findings = [translate(f, lang) for f in run.findings]
+    info = provider_for_host(normalized.host) if normalized.host else None
+    provider = Provider(info.id, info.name) if info else None
+    report_args: dict[str, Any] = {}
+    blocked = any(f.severity is Severity.ERROR for f in setting_findings)
+    if not blocked and normalized.protocol == "smtp":
+        report_args = await _network(
+            run,
+            normalized,
+            timeout,
+            ports,
+            port_modes or {},
+            resolver,
+            dns_server,
+            ca_file,
+            recipient,
+            checks,
+            clock,
+            provider,
+        )
+    run.emit("done", "diagnosis")
+    finished = clock()
+    return Report(
+        settings=normalized.redacted(),
+        findings=_ordered(run.findings),
+        provider=provider,
+        jobs=tuple(run.jobs),
+        started_at=started.isoformat(),
+        finished_at=finished.isoformat(),
+        duration_ms=round((time.monotonic() - run.t0) * 1000, 1),
+        lang=run.lang,
+        version=__version__,
+        **report_args,
+    )
+
+
+def _ordered(findings: list[Finding]) -> tuple[Finding, ...]:
+    seen: set[tuple[str, int | None, str]] = set()
+    unique = []
+    for f in findings:
+        key = (f.code, f.port, f.title)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return tuple(sorted(unique, key=lambda f: -f.severity.rank))
+
+
+async def _network(
+    run: _Run,
+    s: Settings,
+    timeout: float,
+    ports: Sequence[int] | None,
+    port_modes: Mapping[int, str],
+    resolver: Resolver | None,
+    dns_server: str | None,
+    ca_file: str | None,
+    recipient: str | None,
+    checks: Sequence[CustomCheck],
+    clock: Callable[[], dt.datetime],
+    provider: Provider | None,
+) -> dict[str, Any]:
+    assert s.port is not None
+    transcript = Transcript(Redactor([s.password], s.username))
+    if resolver is None:
+        resolver = DnspythonResolver(
+            parse_dns_server(dns_server) if dns_server else None, timeout=min(5.0, timeout / 3)
+        )
+    domain = s.sender.rpartition("@")[2] or None
+    run.emit("stage", "dns")
+    family = _ip_family(s.host)
+    dns_facts = await run.guarded(
+        "dns", probe_dns(resolver, s.host if family is None else "", domain), min(10.0, timeout / 2)
+    )
+    facts: DnsFacts | None = dns_facts[0] if dns_facts else None
+    addresses: tuple[tuple[str, Family], ...] = (
+        ((s.host, family),) if family else (facts.addresses if facts else ())
+    )
+    if dns_facts and facts:
+        dns_findings = assess_dns(facts, dns_facts[1], run.lang)
+        if family:  # an IP literal has no host records to look up
+            dns_findings = [f for f in dns_findings if not f.code.startswith("dns.host")]
+        run.findings.extend(dns_findings)
+    ctx = ProbeContext(
+        verifying_context(ca_file), transcript, _limits(timeout), _ehlo_name(), clock
+    )
+    port_list = list(dict.fromkeys([*(ports or DEFAULT_PORTS), s.port]))
+    targets = [
+        Target(s.host, a, fam, p, port_modes.get(p) or mode_for_port(p))
+        for p in port_list
+        for a, fam in addresses
+    ]
+    run.emit("stage", "connect")
+    probe_tasks: dict[Target, asyncio.Task[ProbeFacts | None]] = {}
+    outcome: AuthOutcome | None = None
+    async with asyncio.TaskGroup() as tg:
+        for t in targets:
+            probe_tasks[t] = tg.create_task(
+                run.guarded(f"probe {t.port} {t.address}", probe_port(t, ctx))
+            )
+        auth_task = tg.create_task(
+            run.guarded("auth", _auth_flow(run, s, probe_tasks, ctx, recipient, provider))
+        )
+        public = CheckContext(s.with_password(""), facts, run.lang)
+        for check in checks:
+            tg.create_task(run.guarded(check.name, _custom(run, check, public)))
+    outcome = auth_task.result()
+    probes = [_probe_or_timeout(t, task.result()) for t, task in probe_tasks.items()]
+    now = clock()
+    for p in probes:
+        configured = p.port == s.port
+        run.findings.extend(
+            assess_probe(
+                p,
+                host=s.host,
+                configured=configured,
+                verify_tls=s.verify_tls,
+                now=now,
+                lang=run.lang,
+            )
+        )
+    run.findings.extend(_ipv6_findings(probes, s, run.lang))
+    if outcome:
+        run.findings.extend(outcome.findings)
+    return {
+        "dns": facts,
+        "probes": tuple(probes),
+        "auth": outcome.auth if outcome else AuthFacts(),
+        "send": outcome.send if outcome else SendFacts(),
+        "transcript": transcript.lines,
+    }
+
+
+async def _custom(run: _Run, check: CustomCheck, ctx: CheckContext) -> None:
+    run.findings.extend(await check.run(ctx))
+
+
+def _probe_or_timeout(t: Target, facts: ProbeFacts | None) -> ProbeFacts:
+    if facts is not None:
+        return facts
+    return ProbeFacts(
+        t.port, t.address, t.family, "error", error="the check did not finish in time"
+    )
+
+
+def _usable_for_auth(p: ProbeFacts | None, verify_tls: bool) -> bool:
+    """TLS up, and verified unless the user unticked verification."""
+    return bool(
+        p and p.state == "open" and p.tls and (p.tls.verified or not verify_tls) and not p.problem
+    )
+
+
+async def _auth_flow(
+    run: _Run,
+    s: Settings,
+    tasks: Mapping[Target, asyncio.Task[ProbeFacts | None]],
+    ctx: ProbeContext,
+    recipient: str | None,
+    provider: Provider | None,
+) -> AuthOutcome | None:
+    """Authenticate on the configured port, else the best working one (465, then 587)."""
+    if not s.password:
+        return None
+    name = provider.name if provider else _UNKNOWN_PROVIDER.get(run.lang, "your email provider")
+    for port in dict.fromkeys([s.port, 465, 587]):
+        candidates = [t for t in tasks if t.port == port]
+        if not candidates:
+            continue
+        await asyncio.wait([tasks[t] for t in candidates])
+        for t in candidates:
+            if _usable_for_auth(tasks[t].result(), s.verify_tls):
+                creds = Credentials(s.username, s.password, s.sender, recipient or s.sender)
+                return await check_auth(
+                    t, creds, ctx, verify_tls=s.verify_tls, lang=run.lang, provider=name
+                )
+    await asyncio.wait(tasks.values())
+    reached = [
+        t for t, task in tasks.items() if (r := task.result()) is not None and r.state == "open"
+    ]
+    if not reached:
+        return None
+    f = make_finding(
+        "auth.skipped_insecure", port=s.port, lang=run.lang, provider=name, username=s.username
+    )
+    return AuthOutcome(AuthFacts("skipped", None), SendFacts(), (f,))
+
+
+def _ipv6_findings(probes: list[ProbeFacts], s: Settings, lang: str) -> list[Finding]:
+    """IPv6 fails on a port where IPv4 works (the classic blackhole, §3.6)."""
+    for port in dict.fromkeys([s.port, *(p.port for p in probes)]):
+        v4 = [p for p in probes if p.port == port and p.family == "ipv4"]
+        v6 = [p for p in probes if p.port == port and p.family == "ipv6"]
+        if v4 and v6 and any(p.state == "open" for p in v4) and all(p.state != "open" for p in v6):
+            return [make_finding("port.ipv6_broken", port=port, host=s.host, lang=lang)]
+    return []
+
+
+def diagnose(settings: Settings | Mapping[str, Any], **options: Any) -> Report:
+    """Synchronous :func:`adiagnose`.
+
+    In a plain script it runs its own event loop. When a loop is already running in
+    this thread (a Jupyter cell), it runs the engine in its own loop in a worker
+    thread and waits for it, instead of re-entering the running loop.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(adiagnose(settings, **options))
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="emaildiag") as pool:
+        return pool.submit(asyncio.run, adiagnose(settings, **options)).result()

@@ -1,0 +1,131 @@
+"""The engine end to end against real aiosmtpd servers with trustme certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from emaildiag import adiagnose
+from emaildiag.demo import demo_environment
+from emaildiag.model import Report
+from emaildiag.redact import Redactor
+
+
+def _assert_no_secret(report: Report, password: str, username: str) -> None:
+    outputs = report.to_json() + report.to_text() + repr(report)
+    forms = Redactor([password], username)._forms
+    for form in forms:
+        assert form not in outputs
+
+
+async def test_ok_scenario_authenticates_and_checks_the_sender() -> None:
+    with demo_environment("ok") as env:
+        report = await adiagnose(env.settings(), **env.options())
+        attempts = list(env.main.auth_log) + list(env.other.auth_log)
+        _assert_no_secret(report, env.password, "alice@emaildiag.test")
+    assert report.verdict == "ok", report.codes()
+    codes = report.codes()
+    assert {"auth.ok", "send.sender_accepted", "tls.ok"} <= set(codes)
+    assert report.auth.result == "ok" and report.auth.mechanism == "PLAIN"
+    assert len(attempts) == 1 and attempts[0].over_tls and attempts[0].success
+    main = next(p for p in report.probes if p.port == env.main.port)
+    assert main.state == "open" and main.mode == "starttls"
+    assert main.tls and main.tls.verified and main.tls.version in ("TLSv1.2", "TLSv1.3")
+    assert main.tls.certificate and "mail.emaildiag.test" in main.tls.certificate.san
+    assert any(e == "STARTTLS" for e in main.ehlo) and any(
+        e.startswith("AUTH") for e in main.ehlo_tls
+    )
+    other = next(p for p in report.probes if p.port == env.other.port)
+    assert other.mode == "implicit" and other.tls and other.tls.verified
+    assert {"connect", "greeting", "ehlo", "starttls", "ehlo_tls"} <= set(main.timings)
+
+
+async def test_wrong_password_is_rejected_once() -> None:
+    with demo_environment("wrong-password") as env:
+        report = await adiagnose(env.settings(), **env.options())
+        attempts = list(env.main.auth_log)
+    assert "auth.rejected" in report.codes()
+    assert report.auth.result == "rejected" and report.auth.code == 535
+    assert len(attempts) == 1  # one attempt, one mechanism
+    assert report.verdict == "error"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        ("expired-certificate", {"tls.cert_expired", "auth.skipped_insecure"}),
+        ("self-signed", {"tls.cert_self_signed", "auth.skipped_insecure"}),
+        ("wrong-host", {"tls.cert_hostname_mismatch", "auth.skipped_insecure"}),
+    ],
+)
+async def test_certificate_problems_keep_the_password_home(
+    scenario: str, expected: set[str]
+) -> None:
+    with demo_environment(scenario) as env:
+        report = await adiagnose(env.settings(), **env.options())
+        attempts = list(env.main.auth_log) + list(env.other.auth_log)
+    assert expected <= set(report.codes())
+    assert attempts == []
+    main = next(p for p in report.probes if p.port == env.main.port)
+    assert main.tls and main.tls.certificate and not main.tls.verified and main.tls.verify_error
+
+
+async def test_expired_and_wrong_host_are_both_reported() -> None:
+    """OpenSSL names only the first problem; each is assessed on its own (§3.2)."""
+    with demo_environment("wrong-host") as env:
+        first = await adiagnose(env.settings(), **env.options())
+        cert = next(p.tls.certificate for p in first.probes if p.tls and p.tls.certificate)
+        after = dt.datetime.fromisoformat(cert.not_after) + dt.timedelta(days=1)
+        report = await adiagnose(env.settings(), now=lambda: after, **env.options())
+    assert {"tls.cert_hostname_mismatch", "tls.cert_expired"} <= set(report.codes())
+
+
+async def test_expiring_certificate_is_a_warning() -> None:
+    with demo_environment("ok") as env:
+        report = await adiagnose(env.settings(), **env.options())
+        assert report.verdict == "ok"
+        cert = next(p for p in report.probes if p.port == env.main.port).tls.certificate  # type: ignore[union-attr]
+        assert cert is not None
+        later = dt.datetime.fromisoformat(cert.not_after) - dt.timedelta(days=5)
+        report = await adiagnose(env.settings(), now=lambda: later, **env.options())
+    assert "tls.cert_expiring" in report.codes() and report.verdict == "warning"
+
+
+async def test_no_starttls_means_no_password_on_the_wire() -> None:
+    with demo_environment("no-starttls") as env:
+        report = await adiagnose(env.settings(), **env.options())
+        attempts = list(env.main.auth_log)
+    assert {"tls.starttls_missing", "smtp.auth_before_tls", "auth.skipped_insecure"} <= set(
+        report.codes()
+    )
+    assert attempts == []
+    assert report.auth.result == "skipped"
+
+
+async def test_verification_off_authenticates_but_says_what_it_would_have_found() -> None:
+    with demo_environment("no-verify") as env:
+        report = await adiagnose(env.settings(), **env.options())
+    codes = set(report.codes())
+    assert {"settings.tls_verify_disabled", "auth.ok", "tls.cert_self_signed"} <= codes
+    self_signed = next(f for f in report.findings if f.code == "tls.cert_self_signed")
+    assert self_signed.severity.value == "info"
+
+
+async def test_sender_rejected_after_login() -> None:
+    with demo_environment("sender-rejected") as env:
+        report = await adiagnose(env.settings(), **env.options())
+    assert {"auth.ok", "send.sender_rejected"} <= set(report.codes())
+    assert report.send.result == "rejected" and report.send.code == 550
+
+
+async def test_implicit_tls_scenario_and_transcript_redaction(canary: str) -> None:
+    with demo_environment("implicit-tls") as env:
+        settings = env.settings() | {"password": canary}
+        report = await adiagnose(settings, **env.options())
+    assert "auth.rejected" in report.codes()  # canary is not the account's password
+    data = json.loads(report.to_json())
+    auth_lines = [t["text"] for t in data["transcript"] if t["text"].startswith("AUTH")]
+    assert auth_lines == ["AUTH PLAIN [redacted]"]
+    _assert_no_secret(report, canary, "alice@emaildiag.test")
