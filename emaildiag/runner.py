@@ -82,6 +82,7 @@ class CustomCheck:
 
     name: str
     run: Callable[[CheckContext], Awaitable[Sequence[Finding]]]
+    timeout: float | None = None  # its own limit; the overall deadline applies regardless
 
 
 @dataclass
@@ -93,6 +94,7 @@ class _Run:
     t0: float = field(default_factory=time.monotonic)
     findings: list[Finding] = field(default_factory=list)
     jobs: list[JobOutcome] = field(default_factory=list)
+    deadline_reported: bool = False
 
     def emit(
         self, kind: Literal["stage", "start", "end", "done"], name: str, state: str | None = None
@@ -109,7 +111,8 @@ class _Run:
 
     async def guarded(self, name: str, work: Awaitable[T], budget: float | None = None) -> T | None:
         """Run one job under its own timeout; record how it ended."""
-        limit = self.remaining() if budget is None else min(budget, self.remaining())
+        remaining = self.remaining()
+        limit = remaining if budget is None else min(budget, remaining)
         t0 = time.monotonic()
         self.emit("start", name)
         state: Literal["ok", "timed_out", "failed"] = "ok"
@@ -120,6 +123,12 @@ class _Run:
                 result = await work
         except TimeoutError:
             state = "timed_out"
+            if limit >= remaining and not self.deadline_reported:
+                self.deadline_reported = True
+                seconds = round(self.deadline - self.t0)
+                self.findings.append(
+                    make_finding("run.deadline_reached", seconds=seconds, lang=self.lang)
+                )
             self.findings.append(make_finding("run.check_timed_out", check=name, lang=self.lang))
         except Exception as exc:
             state, error = "failed", printable(f"{type(exc).__name__}: {exc}", 300)
@@ -292,7 +301,7 @@ async def _network(
         )
         public = CheckContext(s.with_password(""), facts, run.lang)
         for check in checks:
-            tg.create_task(run.guarded(check.name, _custom(run, check, public)))
+            tg.create_task(run.guarded(check.name, _custom(run, check, public), check.timeout))
     outcome = auth_task.result()
     probes = [_probe_or_timeout(t, task.result()) for t, task in probe_tasks.items()]
     now = clock()
@@ -347,11 +356,12 @@ async def _auth_flow(
     recipient: str | None,
     provider: Provider | None,
 ) -> AuthOutcome | None:
-    """Authenticate on the configured port, else the best working one (465, then 587)."""
+    """Authenticate on the configured port, else the best working one (465, then 587,
+    then any other probed port)."""
     if not s.password:
         return None
     name = provider.name if provider else _UNKNOWN_PROVIDER.get(run.lang, "your email provider")
-    for port in dict.fromkeys([s.port, 465, 587]):
+    for port in dict.fromkeys([s.port, 465, 587, *(t.port for t in tasks)]):
         candidates = [t for t in tasks if t.port == port]
         if not candidates:
             continue

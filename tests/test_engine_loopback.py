@@ -27,7 +27,7 @@ async def test_ok_scenario_authenticates_and_checks_the_sender() -> None:
         _assert_no_secret(report, env.password, "alice@emaildiag.test")
     assert report.verdict == "ok", report.codes()
     codes = report.codes()
-    assert {"auth.ok", "send.sender_accepted", "tls.ok"} <= set(codes)
+    assert {"auth.ok", "send.sender_accepted", "tls.ok", "port.open"} <= set(codes)
     assert report.auth.result == "ok" and report.auth.mechanism == "PLAIN"
     assert len(attempts) == 1 and attempts[0].over_tls and attempts[0].success
     main = next(p for p in report.probes if p.port == env.main.port)
@@ -96,12 +96,23 @@ async def test_expiring_certificate_is_a_warning() -> None:
 async def test_no_starttls_means_no_password_on_the_wire() -> None:
     with demo_environment("no-starttls") as env:
         report = await adiagnose(env.settings(), **env.options())
+        plain_attempts = list(env.main.auth_log)
+        tls_attempts = list(env.other.auth_log)
+    assert {"tls.starttls_missing", "smtp.auth_before_tls"} <= set(report.codes())
+    assert plain_attempts == []  # the plain server offered AUTH; it never got the password
+    # the sign-in moved to the port that has TLS, and says so
+    assert report.auth.port == env.other.port
+    assert [a.over_tls for a in tls_attempts] == [True]
+
+
+async def test_no_tls_anywhere_skips_authentication() -> None:
+    with demo_environment("no-starttls") as env:
+        options = env.options() | {"ports": [env.main.port]}
+        report = await adiagnose(env.settings(), **options)
         attempts = list(env.main.auth_log)
-    assert {"tls.starttls_missing", "smtp.auth_before_tls", "auth.skipped_insecure"} <= set(
-        report.codes()
-    )
-    assert attempts == []
+    assert {"tls.starttls_missing", "auth.skipped_insecure"} <= set(report.codes())
     assert report.auth.result == "skipped"
+    assert attempts == []
 
 
 async def test_verification_off_authenticates_but_says_what_it_would_have_found() -> None:
@@ -129,3 +140,45 @@ async def test_implicit_tls_scenario_and_transcript_redaction(canary: str) -> No
     auth_lines = [t["text"] for t in data["transcript"] if t["text"].startswith("AUTH")]
     assert auth_lines == ["AUTH PLAIN [redacted]"]
     _assert_no_secret(report, canary, "alice@emaildiag.test")
+
+
+async def test_ipv6_failing_where_ipv4_works() -> None:
+    from emaildiag.checks.dns import StaticResolver
+    from emaildiag.demo import DEMO_HOST
+
+    with demo_environment("ok") as env:
+        records = dict(env.options()["resolver"].records) | {(DEMO_HOST, "AAAA"): ["::1"]}
+        options = env.options() | {"resolver": StaticResolver(records)}
+        report = await adiagnose(env.settings(), **options)
+    assert "port.ipv6_broken" in report.codes()
+    assert "auth.ok" in report.codes()  # IPv4 still carries the sign-in
+    families = {(p.family, p.state) for p in report.probes if p.port == env.main.port}
+    assert ("ipv4", "open") in families and any(f == "ipv6" and s != "open" for f, s in families)
+
+
+async def test_a_filtered_port_does_not_delay_the_rest() -> None:
+    """A blackholed port costs its own connect limit, concurrently; the run stays in budget."""
+    import time
+
+    from emaildiag.testing.blackhole import BlackholePort
+
+    with demo_environment("ok") as env, BlackholePort() as dead:
+        options = env.options() | {"ports": [dead, *env.options()["ports"]], "timeout": 4.0}
+        t0 = time.monotonic()
+        report = await adiagnose(env.settings(), **options)
+        elapsed = time.monotonic() - t0
+    assert elapsed < 4.0 + 0.5
+    filtered = [f for f in report.findings if f.code == "port.filtered"]
+    assert [(f.port, f.severity.value) for f in filtered] == [(dead, "warning")]
+    assert "auth.ok" in report.codes()
+
+
+async def test_the_configured_port_filtered_is_an_error() -> None:
+    from emaildiag.testing.blackhole import BlackholePort
+
+    with demo_environment("ok") as env, BlackholePort() as dead:
+        settings = env.settings() | {"port": dead}
+        report = await adiagnose(settings, **(env.options() | {"timeout": 3.0}))
+    assert any(f.code == "port.filtered" and f.severity.value == "error" for f in report.findings)
+    assert report.verdict == "error"
+    assert report.auth.result == "ok" and report.auth.port == env.main.port  # the working fallback

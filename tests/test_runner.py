@@ -61,10 +61,24 @@ async def test_a_job_that_sleeps_forever_is_timed_out_within_the_deadline() -> N
     jobs = {j.name: j.state for j in report.jobs}
     assert jobs["forever"] == "timed_out"
     assert jobs["fine"] == "ok"
-    assert "run.check_timed_out" in report.codes()
+    assert {"run.check_timed_out", "run.deadline_reached"} <= set(report.codes())
     assert "dns.dmarc_missing" in report.codes()
     # the port probe still ran and reported the closed configured port
     assert any(f.code == "port.refused" and f.severity.value == "error" for f in report.findings)
+
+
+async def test_a_job_over_its_own_limit_times_out_before_the_deadline() -> None:
+    t0 = time.monotonic()
+    report = await adiagnose(
+        _settings(),
+        timeout=20.0,
+        ports=[],
+        resolver=NO_DNS,
+        checks=[CustomCheck("slow", _sleep_forever, timeout=0.5)],
+    )
+    assert time.monotonic() - t0 < 3.0
+    assert "run.check_timed_out" in report.codes()
+    assert "run.deadline_reached" not in report.codes()
 
 
 async def test_a_crashing_job_is_reported_failed_and_the_rest_stands() -> None:

@@ -46,19 +46,24 @@ def is_old_protocol(exc: BaseException) -> bool:
     if not isinstance(exc, ssl.SSLError):
         return False
     reason = _ssl_reason(exc)
-    return "UNSUPPORTED_PROTOCOL" in reason or "NO_PROTOCOLS_AVAILABLE" in reason
+    return any(
+        r in reason
+        for r in ("UNSUPPORTED_PROTOCOL", "NO_PROTOCOLS_AVAILABLE", "ALERT_PROTOCOL_VERSION")
+    )
 
 
 def session_problem(exc: BaseException, phase: str) -> tuple[str, str]:
     """Finding code and evidence for an exception raised during ``phase`` of a session.
 
-    Phases: ``greeting``, ``ehlo``, ``starttls``, ``handshake`` (implicit TLS),
-    ``command``.
+    Phases: ``greeting``, ``ehlo``, ``starttls`` (the command), ``starttls_handshake``,
+    ``handshake`` (implicit TLS), ``command``.
     """
+    if phase == "starttls_handshake":
+        phase = "starttls"
     if isinstance(exc, InjectionError):
         return "tls.starttls_injection", exc.reason
     if isinstance(exc, ProtocolError):
-        if phase == "greeting":
+        if phase == "greeting" and exc.reason == "malformed reply":
             return "port.not_smtp", exc.reason
         return "smtp.protocol_error", exc.reason
     if isinstance(exc, NoDataError) or (isinstance(exc, TimeoutError) and phase == "greeting"):
@@ -100,6 +105,8 @@ def greeting_problem(reply: Reply) -> str | None:
 # RFC 4954 §6 and RFC 3463 reply meanings; provider-specific texts are matched
 # first by the caller (the provider catalogue), this is the generic fallback.
 _AUTH_TEXT = (
+    ("user credentials were incorrect", "auth.rejected"),
+    ("security defaults policy", "auth.oauth_required"),
     ("application-specific password", "auth.app_password_required"),
     ("app password", "auth.app_password_required"),
     ("smtpclientauthentication is disabled", "auth.smtp_auth_disabled"),
@@ -110,7 +117,6 @@ _AUTH_ENHANCED = {
     "5.7.9": "auth.app_password_required",
     "5.7.139": "auth.smtp_auth_disabled",
     "5.7.30": "auth.oauth_required",
-    "5.7.0": "auth.tls_required",
     "4.7.0": "auth.throttled",
     "5.5.4": "auth.mechanism_unsupported",
     "5.7.11": "auth.tls_required",

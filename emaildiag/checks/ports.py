@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from emaildiag.catalog import make_finding
 from emaildiag.checks import _errors
 from emaildiag.checks.session import Limits, Session, SessionError, Target, establish
-from emaildiag.checks.tls import assess_tls, collecting_context, verify_error_text
+from emaildiag.checks.tls import OLD_VERSIONS, assess_tls, collecting_context, verify_error_text
 from emaildiag.checks.wire import Transcript, auth_mechanisms
 from emaildiag.model import Finding, ProbeFacts, Severity
 from emaildiag.redact import printable
@@ -66,6 +66,8 @@ async def probe_port(target: Target, ctx: ProbeContext) -> ProbeFacts:
             exc = SessionError(
                 "tls.plain_on_implicit_port", "the port waits for a TLS handshake", exc.session
             )
+        elif exc.in_handshake and exc.code != "tls.implicit_on_starttls_port":
+            return await _explain_handshake(target, ctx, base, exc)
         return _from_error(base, exc)
     except (OSError, TimeoutError) as exc:
         return replace(
@@ -83,6 +85,21 @@ async def _probe_auto(target: Target, ctx: ProbeContext, base: ProbeFacts) -> Pr
     if facts.problem == "tls.implicit_on_starttls_port":
         facts = await probe_port(replace(target, mode="starttls"), ctx)
     return facts
+
+
+async def _explain_handshake(
+    target: Target, ctx: ProbeContext, base: ProbeFacts, exc: SessionError
+) -> ProbeFacts:
+    """A verifying handshake failed outright: a permissive one tells whether the server
+    only speaks TLS 1.0/1.1 (RFC 8996 deprecates them; Python refuses them by default)."""
+    try:
+        session = await _establish(target, ctx, collecting_context(), False)
+    except (OSError, TimeoutError, SessionError, ssl.SSLError):
+        return _from_error(base, exc)
+    facts = await _finish(base, session)
+    if facts.tls and facts.tls.version in OLD_VERSIONS:
+        return replace(facts, problem="tls.old_protocol", error=exc.detail)
+    return replace(_from_error(base, exc), tls=facts.tls)
 
 
 async def _speaks_tls(target: Target, ctx: ProbeContext) -> bool:
@@ -190,7 +207,9 @@ def assess_probe(
             )
         ]
     if not configured:
-        return []
+        return (
+            [] if facts.problem else [make_finding("port.open", port=port, address=addr, lang=lang)]
+        )
     out: list[Finding] = []
     if facts.problem:
         out.append(_problem_finding(facts, host, lang))
@@ -214,6 +233,7 @@ def assess_probe(
 
 def _problem_finding(facts: ProbeFacts, host: str, lang: str) -> Finding:
     code = facts.problem or "smtp.protocol_error"
+    version = facts.tls.version if facts.tls and facts.tls.version else "TLS 1.0/1.1"
     return make_finding(
         code,
         port=facts.port,
@@ -222,7 +242,7 @@ def _problem_finding(facts: ProbeFacts, host: str, lang: str) -> Finding:
         host=host,
         address=facts.address,
         code=_reply_code(facts.greeting),
-        version="TLS 1.0/1.1",
+        version=version,
     )
 
 

@@ -70,11 +70,19 @@ class Session:
 class SessionError(Exception):
     """A classified failure; ``session`` holds what was learned before it."""
 
-    def __init__(self, code: str, detail: str, session: Session | None = None) -> None:
+    def __init__(
+        self, code: str, detail: str, session: Session | None = None, phase: str = ""
+    ) -> None:
         super().__init__(code)
         self.code = code
         self.detail = detail
         self.session = session
+        self.phase = phase
+
+    @property
+    def in_handshake(self) -> bool:
+        """The TLS handshake itself failed (not a refused STARTTLS command)."""
+        return self.phase in ("handshake", "starttls_handshake")
 
 
 class Timer:
@@ -173,7 +181,7 @@ async def _converse(
         reply = await _step(s, "starttls", ch.command("STARTTLS", limits.command))
         if reply.code != 220:
             raise SessionError("tls.starttls_failed", printable(str(reply), 300), s)
-        await _step(s, "starttls", ch.starttls(context, target.host, limits.handshake))
+        await _step(s, "starttls_handshake", ch.starttls(context, target.host, limits.handshake))
     s.mode = "starttls"
     s.tls = _tls_facts(ch, "starttls", verified, None, now())
     with timer.phase("ehlo_tls"):
@@ -198,7 +206,7 @@ async def _step(s: Session, phase: str, awaitable: asyncio.Future[Reply] | objec
         raise
     except (OSError, TimeoutError, ssl.SSLError, ProtocolError, EOFError, NoDataError) as exc:
         code, detail = _errors.session_problem(exc, phase)
-        raise SessionError(code, printable(detail, 300), s) from exc
+        raise SessionError(code, printable(detail, 300), s, phase) from exc
 
 
 def verify_detail(exc: ssl.SSLCertVerificationError) -> str:

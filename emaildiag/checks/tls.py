@@ -24,6 +24,7 @@ from emaildiag.model import CertificateFacts, Finding, Severity, TlsFacts
 from emaildiag.redact import printable
 
 EXPIRING_DAYS = 21  # SPEC §4 tls.cert_expiring
+OLD_VERSIONS = ("SSLv3", "TLSv1", "TLSv1.1")  # RFC 8996
 
 # OpenSSL X509_V_ERR_* codes that mean "the chain does not reach a trusted root".
 _UNTRUSTED = {2, 19, 20, 21, 27}
@@ -170,7 +171,7 @@ def assess_tls(
     out: list[Finding] = []
     cert = tls.certificate
     finding = functools.partial(make_finding, port=port, lang=lang)
-    if tls.version in ("TLSv1", "TLSv1.1", "SSLv3"):
+    if tls.version in OLD_VERSIONS:
         out.append(finding("tls.old_protocol", version=tls.version))
     if cert is None:
         return out
