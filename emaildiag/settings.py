@@ -293,8 +293,10 @@ def _parse_host(raw: object, c: _Collector) -> _Host:
         implied = _SCHEME_PORTS[scheme.group(1)]
         text = re.split(r"[/?#]", scheme.group(2), maxsplit=1)[0]
     if "@" in text:
-        domain = _shown(text.rpartition("@")[2])
-        raise _Invalid(c.say("userinfo") if scheme else c.say("email_as_host", domain=domain))
+        user, _, domain = text.rpartition("@")
+        if scheme or ":" in user:  # user:password@host
+            raise _Invalid(c.say("userinfo"))
+        raise _Invalid(c.say("email_as_host", domain=_shown(domain)))
     host, port_text, bracketed = _split_authority(text, c)
     web = scheme is not None and implied is None  # a web URL's port is not an SMTP port
     notes = [c.say("n_url")] if web else []
@@ -415,7 +417,9 @@ def _address(text: str, c: _Collector) -> str:
     return address
 
 
-def _as_address(text: str) -> str | None:
+def _as_address(text: object) -> str | None:
+    if not isinstance(text, str):
+        return None
     try:
         return _address(_strip_blanks(text), _Collector("en", muted=True))
     except _Invalid:

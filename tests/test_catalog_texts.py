@@ -78,6 +78,7 @@ SPEC_CODES: dict[str, tuple[Severity, tuple[Severity, ...]]] = {
 # The project's own codes, beyond SPEC §4.
 EXTRA_CODES: dict[str, tuple[Severity, tuple[Severity, ...]]] = {
     "settings.port_unusual": (I, ()),
+    "settings.field_invalid": (E, ()),
     "settings.password_missing": (W, ()),
     "settings.http_url_invalid": (E, ()),
     "settings.protocol_invalid": (E, ()),
@@ -97,6 +98,7 @@ _AUTH_PH = ("port", "provider", "username")
 ALLOWED: dict[str, tuple[str, ...]] = {
     "settings.host_normalized": ("host", "original", "port"),
     "settings.host_invalid": ("value",),
+    "settings.field_invalid": ("field", "value"),
     "settings.email_invalid": ("field", "value"),
     "settings.email_required": ("username",),
     "settings.port_invalid": ("value",),

@@ -21,6 +21,17 @@ from emaildiag.model import Severity
 
 FINDINGS: dict[str, Entry] = {
     # --- settings --------------------------------------------------------------------------------
+    "settings.field_invalid": Entry(
+        Severity.ERROR,
+        title={
+            "en": "The {field} field contains a value that cannot be used",
+            "it": "Il campo {field} contiene un valore non utilizzabile",
+        },
+        fix={
+            "en": "The value entered was {value}. Enter it again as plain text, without line breaks.",
+            "it": "Il valore inserito era {value}. Inserirlo di nuovo come semplice testo, senza a capo.",
+        },
+    ),
     "settings.host_invalid": Entry(
         Severity.ERROR,
         title={
