@@ -19,7 +19,8 @@ from emaildiag.model import Finding, Report, Severity
 from emaildiag.settings import Settings, normalize_settings
 
 if TYPE_CHECKING:
-    from emaildiag.runner import CustomCheck, Event, adiagnose, diagnose
+    from emaildiag.jobs import CustomCheck, Event
+    from emaildiag.runner import adiagnose, diagnose
 
 __all__ = [
     "CustomCheck",

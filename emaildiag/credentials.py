@@ -57,7 +57,7 @@ def password_from_keyring(settings: Settings) -> str | None:
         return None
     try:
         value = backend.get_password(KEYRING_SERVICE, keyring_account(settings))
-    except Exception:  # a locked store, a D-Bus error: any plug-in may raise anything
+    except Exception:  # noqa: BLE001 - a locked store, a D-Bus error: any plug-in may raise anything
         return None
     return value if isinstance(value, str) and value else None
 
@@ -69,7 +69,7 @@ def store_password(settings: Settings, password: str) -> bool:
         return False
     try:
         backend.set_password(KEYRING_SERVICE, keyring_account(settings), password)
-    except Exception:  # same as above: report "not stored", never a traceback
+    except Exception:  # noqa: BLE001 - same as above: report "not stored", never a traceback
         return False
     return True
 
@@ -132,7 +132,7 @@ def _backend() -> tuple[KeyringBackend | None, str]:
         return None, "keyring is not installed (pip install 'emaildiag[keyring]')"
     try:
         backend = keyring.get_keyring()
-    except Exception as exc:  # backend discovery imports third-party plug-ins
+    except Exception as exc:  # noqa: BLE001 - backend discovery imports third-party plug-ins
         return None, f"keyring could not load a backend ({type(exc).__name__})"
     members = [backend, *getattr(backend, "backends", ())]  # a ChainerBackend's stores
     for member in members:
@@ -156,7 +156,7 @@ def _refusal(backend: object) -> str | None:
         return f"refusing a plaintext keyring backend ({name})"
     try:
         priority = float(getattr(type(backend), "priority", 0))
-    except Exception:  # keyring's contract: priority raises when the backend cannot work
+    except Exception:  # noqa: BLE001 - keyring's contract: priority raises when the backend cannot work
         return f"the keyring backend is not usable here ({name})"
     if priority < 1:
         return f"the keyring backend is not a recommended secure store ({name})"

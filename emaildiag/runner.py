@@ -13,14 +13,13 @@ import asyncio
 import concurrent.futures
 import datetime as dt
 import ipaddress
-import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any
 
 from emaildiag import __version__
-from emaildiag.catalog import make_finding
+from emaildiag.catalog import make_finding, translate
 from emaildiag.catalog.providers import provider_for_host
 from emaildiag.checks.auth import AuthOutcome, Credentials, check_auth
 from emaildiag.checks.dns import (
@@ -30,116 +29,57 @@ from emaildiag.checks.dns import (
     parse_dns_server,
     probe_dns,
 )
-from emaildiag.checks.ports import ProbeContext, assess_probe, mode_for_port, probe_port
+from emaildiag.checks.ports import (
+    ProbeContext,
+    assess_ipv6,
+    assess_probe,
+    mode_for_port,
+    probe_port,
+)
 from emaildiag.checks.session import Limits, Target
 from emaildiag.checks.tls import verifying_context
 from emaildiag.checks.wire import Transcript
+from emaildiag.jobs import CheckContext, CustomCheck, Event, Run
 from emaildiag.model import (
     AuthFacts,
     DnsFacts,
     Family,
     Finding,
-    JobOutcome,
     ProbeFacts,
     Provider,
     Report,
     SendFacts,
     Severity,
 )
-from emaildiag.redact import Redactor, printable
+from emaildiag.redact import Redactor
 from emaildiag.settings import Settings, normalize_settings
 
-log = logging.getLogger("emaildiag")
+__all__ = ["CheckContext", "CustomCheck", "Event", "Options", "adiagnose", "diagnose"]
 
 DEFAULT_PORTS = (25, 465, 587)
 DEFAULT_TIMEOUT = 30.0
 _UNKNOWN_PROVIDER = {"en": "your email provider", "it": "il provider di posta"}
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Event:
-    """Progress: ``stage`` (a stage begins), ``start``/``end`` (a job), ``done``."""
+class Options:
+    """Everything :func:`adiagnose` takes besides the settings (see its docstring)."""
 
-    kind: Literal["stage", "start", "end", "done"]
-    name: str
-    state: str | None = None
-    elapsed_ms: float = 0.0
+    timeout: float = DEFAULT_TIMEOUT
+    ports: Sequence[int] | None = None
+    port_modes: Mapping[int, str] = field(default_factory=dict)
+    resolver: Resolver | None = None
+    dns_server: str | None = None
+    ca_file: str | None = None
+    recipient: str | None = None
+    checks: Sequence[CustomCheck] = ()
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
-
-@dataclass(frozen=True)
-class CheckContext:
-    """What a custom check sees: the settings without the password, and DNS facts."""
-
-    settings: Settings
-    dns: DnsFacts | None
-    lang: str
-
-
-@dataclass(frozen=True)
-class CustomCheck:
-    """A check supplied by the caller (an app embedding emaildiag, or a test)."""
-
-    name: str
-    run: Callable[[CheckContext], Awaitable[Sequence[Finding]]]
-    timeout: float | None = None  # its own limit; the overall deadline applies regardless
-
-
-@dataclass
-class _Run:
-    settings: Settings
-    lang: str
-    deadline: float
-    on_event: Callable[[Event], None] | None
-    t0: float = field(default_factory=time.monotonic)
-    findings: list[Finding] = field(default_factory=list)
-    jobs: list[JobOutcome] = field(default_factory=list)
-    deadline_reported: bool = False
-
-    def emit(
-        self, kind: Literal["stage", "start", "end", "done"], name: str, state: str | None = None
-    ) -> None:
-        if self.on_event is None:
-            return
-        try:
-            self.on_event(Event(kind, name, state, round((time.monotonic() - self.t0) * 1000, 1)))
-        except Exception:  # a broken progress bar must not break the diagnosis
-            log.exception("on_event callback failed")
-
-    def remaining(self) -> float:
-        return max(0.0, self.deadline - time.monotonic())
-
-    async def guarded(self, name: str, work: Awaitable[T], budget: float | None = None) -> T | None:
-        """Run one job under its own timeout; record how it ended."""
-        remaining = self.remaining()
-        limit = remaining if budget is None else min(budget, remaining)
-        t0 = time.monotonic()
-        self.emit("start", name)
-        state: Literal["ok", "timed_out", "failed"] = "ok"
-        error = None
-        result: T | None = None
-        try:
-            async with asyncio.timeout(limit):
-                result = await work
-        except TimeoutError:
-            state = "timed_out"
-            if limit >= remaining and not self.deadline_reported:
-                self.deadline_reported = True
-                seconds = round(self.deadline - self.t0)
-                self.findings.append(
-                    make_finding("run.deadline_reached", seconds=seconds, lang=self.lang)
-                )
-            self.findings.append(make_finding("run.check_timed_out", check=name, lang=self.lang))
-        except Exception as exc:
-            state, error = "failed", printable(f"{type(exc).__name__}: {exc}", 300)
-            log.debug("check %s failed", name, exc_info=True)
-            self.findings.append(
-                make_finding("run.check_failed", check=name, lang=self.lang, detail=error)
-            )
-        elapsed = round((time.monotonic() - t0) * 1000, 1)
-        self.jobs.append(JobOutcome(name, state, elapsed, error))
-        self.emit("end", name, state)
-        return result
+    def make_resolver(self) -> Resolver:
+        if self.resolver is not None:
+            return self.resolver
+        server = parse_dns_server(self.dns_server) if self.dns_server else None
+        return DnspythonResolver(server, timeout=min(5.0, self.timeout / 3))
 
 
 def _limits(timeout: float) -> Limits:
@@ -188,37 +128,25 @@ async def adiagnose(
     ``port_modes`` says how a non-standard port speaks (``starttls``/``implicit``)
     instead of detecting it.
     """
-    clock = now or (lambda: dt.datetime.now(dt.UTC))
-    started = clock()
+    opts = Options(
+        timeout, ports, port_modes or {}, resolver, dns_server, ca_file, recipient, checks,
+        now or (lambda: dt.datetime.now(dt.UTC)),
+    )  # fmt: skip
+    started = opts.clock()
     normalized, setting_findings = normalize_settings(settings)
-    run = _Run(normalized, lang or normalized.lang, time.monotonic() + timeout, on_event)
+    run = Run(lang or normalized.lang, time.monotonic() + timeout, on_event)
     run.emit("stage", "settings")
     run.findings.extend(setting_findings)
     if lang and lang != normalized.lang:
-        from emaildiag.catalog import translate
-
         run.findings = [translate(f, lang) for f in run.findings]
     info = provider_for_host(normalized.host) if normalized.host else None
     provider = Provider(info.id, info.name) if info else None
     report_args: dict[str, Any] = {}
     blocked = any(f.severity is Severity.ERROR for f in setting_findings)
     if not blocked and normalized.protocol == "smtp":
-        report_args = await _network(
-            run,
-            normalized,
-            timeout,
-            ports,
-            port_modes or {},
-            resolver,
-            dns_server,
-            ca_file,
-            recipient,
-            checks,
-            clock,
-            provider,
-        )
+        report_args = await _network(run, normalized, opts, provider)
     run.emit("done", "diagnosis")
-    finished = clock()
+    finished = opts.clock()
     return Report(
         settings=normalized.redacted(),
         findings=_ordered(run.findings),
@@ -226,7 +154,7 @@ async def adiagnose(
         jobs=tuple(run.jobs),
         started_at=started.isoformat(),
         finished_at=finished.isoformat(),
-        duration_ms=round((time.monotonic() - run.t0) * 1000, 1),
+        duration_ms=run.elapsed_ms(),
         lang=run.lang,
         version=__version__,
         **report_args,
@@ -245,30 +173,17 @@ def _ordered(findings: list[Finding]) -> tuple[Finding, ...]:
 
 
 async def _network(
-    run: _Run,
-    s: Settings,
-    timeout: float,
-    ports: Sequence[int] | None,
-    port_modes: Mapping[int, str],
-    resolver: Resolver | None,
-    dns_server: str | None,
-    ca_file: str | None,
-    recipient: str | None,
-    checks: Sequence[CustomCheck],
-    clock: Callable[[], dt.datetime],
-    provider: Provider | None,
+    run: Run, s: Settings, opts: Options, provider: Provider | None
 ) -> dict[str, Any]:
     assert s.port is not None
     transcript = Transcript(Redactor([s.password], s.username))
-    if resolver is None:
-        resolver = DnspythonResolver(
-            parse_dns_server(dns_server) if dns_server else None, timeout=min(5.0, timeout / 3)
-        )
     domain = s.sender.rpartition("@")[2] or None
     run.emit("stage", "dns")
     family = _ip_family(s.host)
     dns_facts = await run.guarded(
-        "dns", probe_dns(resolver, s.host if family is None else "", domain), min(10.0, timeout / 2)
+        "dns",
+        probe_dns(opts.make_resolver(), s.host if family is None else "", domain),
+        min(10.0, opts.timeout / 2),
     )
     facts: DnsFacts | None = dns_facts[0] if dns_facts else None
     addresses: tuple[tuple[str, Family], ...] = (
@@ -280,11 +195,11 @@ async def _network(
             dns_findings = [f for f in dns_findings if not f.code.startswith("dns.host")]
         run.findings.extend(dns_findings)
     ctx = ProbeContext(
-        verifying_context(ca_file), transcript, _limits(timeout), _ehlo_name(), clock
+        verifying_context(opts.ca_file), transcript, _limits(opts.timeout), _ehlo_name(), opts.clock
     )
-    port_list = list(dict.fromkeys([*(ports or DEFAULT_PORTS), s.port]))
+    port_list = list(dict.fromkeys([*(opts.ports or DEFAULT_PORTS), s.port]))
     targets = [
-        Target(s.host, a, fam, p, port_modes.get(p) or mode_for_port(p))
+        Target(s.host, a, fam, p, opts.port_modes.get(p) or mode_for_port(p))
         for p in port_list
         for a, fam in addresses
     ]
@@ -297,14 +212,14 @@ async def _network(
                 run.guarded(f"probe {t.port} {t.address}", probe_port(t, ctx))
             )
         auth_task = tg.create_task(
-            run.guarded("auth", _auth_flow(run, s, probe_tasks, ctx, recipient, provider))
+            run.guarded("auth", _auth_flow(run, s, probe_tasks, ctx, opts.recipient, provider))
         )
         public = CheckContext(s.with_password(""), facts, run.lang)
-        for check in checks:
+        for check in opts.checks:
             tg.create_task(run.guarded(check.name, _custom(run, check, public), check.timeout))
     outcome = auth_task.result()
     probes = [_probe_or_timeout(t, task.result()) for t, task in probe_tasks.items()]
-    now = clock()
+    now = opts.clock()
     for p in probes:
         configured = p.port == s.port
         run.findings.extend(
@@ -317,7 +232,7 @@ async def _network(
                 lang=run.lang,
             )
         )
-    run.findings.extend(_ipv6_findings(probes, s, run.lang))
+    run.findings.extend(assess_ipv6(probes, s.port, s.host, run.lang))
     if outcome:
         run.findings.extend(outcome.findings)
     return {
@@ -329,7 +244,7 @@ async def _network(
     }
 
 
-async def _custom(run: _Run, check: CustomCheck, ctx: CheckContext) -> None:
+async def _custom(run: Run, check: CustomCheck, ctx: CheckContext) -> None:
     run.findings.extend(await check.run(ctx))
 
 
@@ -349,7 +264,7 @@ def _usable_for_auth(p: ProbeFacts | None, verify_tls: bool) -> bool:
 
 
 async def _auth_flow(
-    run: _Run,
+    run: Run,
     s: Settings,
     tasks: Mapping[Target, asyncio.Task[ProbeFacts | None]],
     ctx: ProbeContext,
@@ -382,16 +297,6 @@ async def _auth_flow(
         "auth.skipped_insecure", port=s.port, lang=run.lang, provider=name, username=s.username
     )
     return AuthOutcome(AuthFacts("skipped", None), SendFacts(), (f,))
-
-
-def _ipv6_findings(probes: list[ProbeFacts], s: Settings, lang: str) -> list[Finding]:
-    """IPv6 fails on a port where IPv4 works (the classic blackhole, §3.6)."""
-    for port in dict.fromkeys([s.port, *(p.port for p in probes)]):
-        v4 = [p for p in probes if p.port == port and p.family == "ipv4"]
-        v6 = [p for p in probes if p.port == port and p.family == "ipv6"]
-        if v4 and v6 and any(p.state == "open" for p in v4) and all(p.state != "open" for p in v6):
-            return [make_finding("port.ipv6_broken", port=port, host=s.host, lang=lang)]
-    return []
 
 
 def diagnose(settings: Settings | Mapping[str, Any], **options: Any) -> Report:

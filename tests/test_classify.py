@@ -38,7 +38,8 @@ def reply(line: str) -> Reply:
             "auth.app_password_required",
         ),
         (
-            "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
+            "535 5.7.139 Authentication unsuccessful, "
+            "SmtpClientAuthentication is disabled for the Tenant.",
             "auth.smtp_auth_disabled",
         ),
         (
@@ -139,9 +140,13 @@ def test_session_exceptions(exc: BaseException, phase: str, code: str) -> None:
 
 @pytest.mark.parametrize(
     ("line", "code"),
-    [("220 mail.example.com ESMTP", None), ("554 5.3.2 No service", "smtp.greeting_rejected"),
-     ("421 4.7.0 Too many connections", "smtp.greeting_rejected"), ("250 hello?", "smtp.protocol_error")],
-)  # fmt: skip
+    [
+        ("220 mail.example.com ESMTP", None),
+        ("554 5.3.2 No service", "smtp.greeting_rejected"),
+        ("421 4.7.0 Too many connections", "smtp.greeting_rejected"),
+        ("250 hello?", "smtp.protocol_error"),
+    ],
+)
 def test_greeting(line: str, code: str | None) -> None:
     assert _errors.greeting_problem(reply(line)) == code
 
@@ -157,11 +162,18 @@ def test_auth_mechanisms_both_forms() -> None:
 
 def cert(**kw: object) -> CertificateFacts:
     base: dict[str, object] = {
-        "subject": "CN=mail.example.com", "san": ("mail.example.com",), "issuer": "CN=R11,O=Let's Encrypt",
-        "not_before": "2026-10-01T00:00:00+00:00", "not_after": "2027-01-01T00:00:00+00:00",
-        "days_left": 34, "key_type": "RSA", "key_bits": 2048, "signature_algorithm": "sha256",
-        "sha256": "00" * 32, "self_signed": False,
-    }  # fmt: skip
+        "subject": "CN=mail.example.com",
+        "san": ("mail.example.com",),
+        "issuer": "CN=R11,O=Let's Encrypt",
+        "not_before": "2026-10-01T00:00:00+00:00",
+        "not_after": "2027-01-01T00:00:00+00:00",
+        "days_left": 34,
+        "key_type": "RSA",
+        "key_bits": 2048,
+        "signature_algorithm": "sha256",
+        "sha256": "00" * 32,
+        "self_signed": False,
+    }
     return CertificateFacts(**(base | kw))  # type: ignore[arg-type]
 
 
@@ -169,17 +181,39 @@ def cert(**kw: object) -> CertificateFacts:
     ("certificate", "verify_error", "expected"),
     [
         (cert(), None, {"tls.ok"}),
-        (cert(issuer="CN=Avast Web/Mail Shield Root"), "[20] unable to get local issuer certificate",
-         {"tls.intercepted", "tls.cert_untrusted"}),
-        (cert(issuer="CN=Kaspersky Anti-Virus Personal Root Certificate"), None, {"tls.intercepted"}),
-        (cert(not_after="2026-11-20T00:00:00+00:00", days_left=-7), "[10] certificate has expired", {"tls.cert_expired"}),
-        (cert(not_before="2026-12-01T00:00:00+00:00"), "[9] certificate is not yet valid", {"tls.cert_not_yet_valid"}),
+        (
+            cert(issuer="CN=Avast Web/Mail Shield Root"),
+            "[20] unable to get local issuer certificate",
+            {"tls.intercepted", "tls.cert_untrusted"},
+        ),
+        (
+            cert(issuer="CN=Kaspersky Anti-Virus Personal Root Certificate"),
+            None,
+            {"tls.intercepted"},
+        ),
+        (
+            cert(not_after="2026-11-20T00:00:00+00:00", days_left=-7),
+            "[10] certificate has expired",
+            {"tls.cert_expired"},
+        ),
+        (
+            cert(not_before="2026-12-01T00:00:00+00:00"),
+            "[9] certificate is not yet valid",
+            {"tls.cert_not_yet_valid"},
+        ),
         (cert(days_left=5), None, {"tls.cert_expiring"}),
-        (cert(san=("other.example.com",), not_after="2026-11-01T00:00:00+00:00"), "[62] Hostname mismatch",
-         {"tls.cert_hostname_mismatch", "tls.cert_expired"}),
-        (cert(self_signed=True, issuer="CN=mail.example.com"), "[18] self-signed certificate", {"tls.cert_self_signed"}),
+        (
+            cert(san=("other.example.com",), not_after="2026-11-01T00:00:00+00:00"),
+            "[62] Hostname mismatch",
+            {"tls.cert_hostname_mismatch", "tls.cert_expired"},
+        ),
+        (
+            cert(self_signed=True, issuer="CN=mail.example.com"),
+            "[18] self-signed certificate",
+            {"tls.cert_self_signed"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_certificate_assessment(
     certificate: CertificateFacts, verify_error: str | None, expected: set[str]
 ) -> None:

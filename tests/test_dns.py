@@ -115,10 +115,27 @@ def test_cli_dns_server_flag_reaches_the_loopback_server(server: LoopbackDnsServ
     """`--dns-server` end to end: NXDOMAIN for the host becomes dns.host_not_found, exit 1."""
     env = os.environ | {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     r = subprocess.run(
-        [sys.executable, "-m", "emaildiag", "check", "--host", "nothere.example.test", "--username",
-         "alice@example.test", "--dns-server", server.address, "--timeout", "5", "--json", "-"],
-        capture_output=True, text=True, timeout=60, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "emaildiag",
+            "check",
+            "--host",
+            "nothere.example.test",
+            "--username",
+            "alice@example.test",
+            "--dns-server",
+            server.address,
+            "--timeout",
+            "5",
+            "--json",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert r.returncode == 1, r.stderr
     codes = {f["code"] for f in json.loads(r.stdout)["findings"]}
     assert "dns.host_not_found" in codes

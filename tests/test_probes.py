@@ -27,8 +27,13 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 
 
 def context(pki: TestPKI, limits: Limits = FAST) -> ProbeContext:
-    return ProbeContext(pki.client_context(), Transcript(Redactor(())), limits, "client.test",
-                        lambda: dt.datetime.now(dt.UTC))  # fmt: skip
+    return ProbeContext(
+        pki.client_context(),
+        Transcript(Redactor(())),
+        limits,
+        "client.test",
+        lambda: dt.datetime.now(dt.UTC),
+    )
 
 
 @asynccontextmanager
@@ -100,8 +105,14 @@ def target(port: int, mode: str) -> Target:
 
 
 def codes(facts: ProbeFacts, verify_tls: bool = True) -> set[str]:
-    found = assess_probe(facts, host=HOST, configured=True, verify_tls=verify_tls,
-                         now=dt.datetime.now(dt.UTC), lang="en")  # fmt: skip
+    found = assess_probe(
+        facts,
+        host=HOST,
+        configured=True,
+        verify_tls=verify_tls,
+        now=dt.datetime.now(dt.UTC),
+        lang="en",
+    )
     return {f.code for f in found}
 
 
@@ -210,8 +221,14 @@ async def test_connection_dropped_during_auth(pki: TestPKI, canary: str) -> None
 
     ctx = context(pki)
     async with scripted(drop_on_auth, pki.server_context(CertKind.VALID)) as port:
-        outcome = await check_auth(target(port, "implicit"), Credentials("alice", canary, "a@x.test"),
-                                   ctx, verify_tls=True, lang="en", provider="Example")  # fmt: skip
+        outcome = await check_auth(
+            target(port, "implicit"),
+            Credentials("alice", canary, "a@x.test"),
+            ctx,
+            verify_tls=True,
+            lang="en",
+            provider="Example",
+        )
     assert [f.code for f in outcome.findings] == ["auth.connection_lost"]
     assert outcome.auth.result == "error"
     assert all(canary not in line.text for line in ctx.transcript.lines)

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from emaildiag import CustomCheck, Settings, adiagnose, diagnose
 from emaildiag.catalog import make_finding
 from emaildiag.checks.dns import StaticResolver
+from emaildiag.jobs import CheckContext, Event
 from emaildiag.model import Finding
-from emaildiag.runner import CheckContext, Event
 
 NO_DNS = StaticResolver({})
 

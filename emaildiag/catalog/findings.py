@@ -28,8 +28,13 @@ FINDINGS: dict[str, Entry] = {
             "it": "Il campo {field} contiene un valore non utilizzabile",
         },
         fix={
-            "en": "The value entered was {value}. Enter it again as plain text, without line breaks.",
-            "it": "Il valore inserito era {value}. Inserirlo di nuovo come semplice testo, senza a capo.",
+            "en": (
+                "The value entered was {value}. Enter it again as plain text, without line breaks."
+            ),
+            "it": (
+                "Il valore inserito era {value}. Inserirlo di nuovo come semplice testo, "
+                "senza a capo."
+            ),
         },
     ),
     "settings.host_invalid": Entry(

@@ -248,3 +248,14 @@ def _problem_finding(facts: ProbeFacts, host: str, lang: str) -> Finding:
 
 def _reply_code(greeting: str | None) -> str:
     return greeting[:3] if greeting and greeting[:3].isdigit() else ""
+
+
+def assess_ipv6(probes: list[ProbeFacts], configured: int, host: str, lang: str) -> list[Finding]:
+    """IPv6 fails on a port where IPv4 works: the classic blackhole (§3.6), reported
+    once, on the configured port when it shows it."""
+    for port in dict.fromkeys([configured, *(p.port for p in probes)]):
+        v4 = [p for p in probes if p.port == port and p.family == "ipv4"]
+        v6 = [p for p in probes if p.port == port and p.family == "ipv6"]
+        if any(p.state == "open" for p in v4) and v6 and all(p.state != "open" for p in v6):
+            return [make_finding("port.ipv6_broken", port=port, host=host, lang=lang)]
+    return []

@@ -17,6 +17,7 @@ import ssl
 import warnings
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
 from emaildiag.catalog import make_finding
@@ -110,7 +111,7 @@ def _self_signed(cert: x509.Certificate) -> bool:
         return False
     try:
         cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, Exception):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
 
@@ -123,7 +124,7 @@ def certificate_facts(der: bytes, now: dt.datetime) -> CertificateFacts:
     try:
         sig = cert.signature_hash_algorithm
         sig_name = sig.name if sig else None
-    except Exception:
+    except UnsupportedAlgorithm:  # an algorithm OID cryptography does not know
         sig_name = None
     return CertificateFacts(
         subject=_name(cert.subject),

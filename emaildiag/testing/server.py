@@ -135,7 +135,7 @@ class SmtpTestServer:
     def _run(self, tls_context: ssl.SSLContext | None) -> None:
         try:
             asyncio.run(self._serve(tls_context))
-        except BaseException as error:  # reported to start(); nothing else may see it
+        except BaseException as error:  # noqa: BLE001 - reported to start(), nothing else sees it
             self._error = error
         finally:
             self._ready.set()
