@@ -316,7 +316,17 @@ def run_and_report(work: Any, args: argparse.Namespace) -> int:
         print(f"emaildiag: the diagnosis could not run: {type(exc).__name__}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     write_outputs(report, args)
+    return exit_status(report)
+
+
+def exit_status(report: Report) -> int:
+    """3 when nothing could be learnt about the server: every job failed or timed out,
+    or DNS itself failed (SERVFAIL, REFUSED, timeout) so no address was tried; a
+    diagnosis that found a fault, NXDOMAIN included, is 1."""
     if report.jobs and all(j.state != "ok" for j in report.jobs):
+        return EXIT_UNAVAILABLE
+    dns_failed = any(f.code == "dns.failure" for f in report.findings)
+    if dns_failed and not report.probes and report.settings.get("protocol") != "http":
         return EXIT_UNAVAILABLE
     return EXIT_ERROR if report.verdict == "error" else EXIT_OK
 

@@ -140,3 +140,37 @@ def test_cli_dns_server_flag_reaches_the_loopback_server(server: LoopbackDnsServ
     codes = {f["code"] for f in json.loads(r.stdout)["findings"]}
     assert "dns.host_not_found" in codes
     assert ("nothere.example.test", "A") in server.queries
+
+
+@pytest.mark.parametrize(
+    ("host", "status", "code"),
+    [("servfail.example.test", 3, "dns.failure"), ("timeout.example.test", 3, "dns.failure")],
+)
+def test_cli_exit_3_when_dns_itself_fails(
+    server: LoopbackDnsServer, host: str, status: int, code: str
+) -> None:
+    env = os.environ | {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "emaildiag",
+            "check",
+            "--host",
+            host,
+            "--username",
+            "alice@example.test",
+            "--dns-server",
+            server.address,
+            "--timeout",
+            "3",
+            "--json",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert r.returncode == status, r.stderr
+    assert code in {f["code"] for f in json.loads(r.stdout)["findings"]}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from emaildiag.catalog.findings import FINDINGS
 
 
@@ -15,5 +18,18 @@ def markdown_table(lang: str = "en") -> str:
     return "\n".join(rows)
 
 
-if __name__ == "__main__":
-    print(markdown_table())
+def update_readme(path: str) -> None:
+    """Rewrite the table between the ``finding-codes`` markers of ``path``."""
+    text = Path(path).read_text(encoding="utf-8")
+    pattern = re.compile(r"(<!-- finding-codes:start -->\n).*?(<!-- finding-codes:end -->)", re.S)
+    text = pattern.sub(lambda m: f"{m.group(1)}{markdown_table()}\n{m.group(2)}", text)
+    Path(path).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m emaildiag.catalog.table README.md
+    import sys
+
+    if len(sys.argv) > 1:
+        update_readme(sys.argv[1])
+    else:
+        print(markdown_table())
