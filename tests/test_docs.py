@@ -30,6 +30,7 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 
 def test_finding_code_table_matches_the_catalogue() -> None:
-    block = re.search(r"<!-- finding-codes:start -->\n(.*?)\n<!-- finding-codes:end -->", README, re.S)
+    markers = r"<!-- finding-codes:start -->\n(.*?)\n<!-- finding-codes:end -->"
+    block = re.search(markers, README, re.S)
     assert block is not None
     assert block.group(1) == markdown_table(), "run: python -m emaildiag.catalog.table README.md"
