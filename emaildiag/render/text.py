@@ -1,64 +1,89 @@
-"""The report as plain text for a terminal: verdict, findings with fixes, ports, transcript hint."""
+"""The report as plain text for a terminal: verdict, findings with their fixes, ports."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from emaildiag.model import Report, Severity
+from emaildiag.model import ProbeFacts, Report, Severity
 from emaildiag.redact import printable
 
-_LABEL = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "ok"}
-_VERDICT = {
+WORDS: dict[str, dict[str, str]] = {
     "en": {
-        "ok": "Your settings work.",
-        "warning": "Your settings work, with warnings.",
-        "error": "Your settings do not work yet.",
+        "verdict": "Verdict",
+        "verdict_ok": "Your settings work.",
+        "verdict_warning": "Your settings work, with warnings.",
+        "verdict_error": "Your settings do not work yet.",
+        "fix": "What to fix",
+        "passed": "What was checked",
+        "ports": "Ports",
+        "details": "details",
+        Severity.ERROR.value: "ERROR",
+        Severity.WARNING.value: "WARNING",
+        Severity.INFO.value: "ok",
+        "ok": "OK",
+        "starttls": "STARTTLS",
+        "implicit": "SSL/TLS",
+        "none": "no encryption",
     },
     "it": {
-        "ok": "Le impostazioni funzionano.",
-        "warning": "Le impostazioni funzionano, con avvisi.",
-        "error": "Le impostazioni non funzionano ancora.",
+        "verdict": "Esito",
+        "verdict_ok": "Le impostazioni funzionano.",
+        "verdict_warning": "Le impostazioni funzionano, con avvisi.",
+        "verdict_error": "Le impostazioni non funzionano ancora.",
+        "fix": "Cosa correggere",
+        "passed": "Cosa è stato verificato",
+        "ports": "Porte",
+        "details": "dettagli",
+        Severity.ERROR.value: "ERRORE",
+        Severity.WARNING.value: "AVVISO",
+        Severity.INFO.value: "ok",
+        "ok": "OK",
+        "starttls": "STARTTLS",
+        "implicit": "SSL/TLS",
+        "none": "senza cifratura",
     },
-}
-_HEAD = {
-    "en": ("What to fix", "What was checked", "Ports"),
-    "it": ("Cosa correggere", "Cosa è stato verificato", "Porte"),
 }
 
 
 def render_text(report: Report) -> str:
-    lang = report.lang if report.lang in _VERDICT else "en"
-    fix_head, ok_head, port_head = _HEAD[lang]
-    s = report.settings
+    w = WORDS.get(report.lang, WORDS["en"])
+    verdict = report.verdict
     lines = [
-        f"emaildiag {report.version} — {_target(s)}",
-        f"Verdict: {report.verdict.upper()} — {_VERDICT[lang][report.verdict]}",
+        f"emaildiag {report.version} — {_target(report.settings)}",
+        f"{w['verdict']}: {w[verdict].upper()} — {w['verdict_' + verdict]}",
         "",
     ]
     problems = [f for f in report.findings if f.severity is not Severity.INFO]
     passed = [f for f in report.findings if f.severity is Severity.INFO]
     if problems:
-        lines.append(f"{fix_head}:")
+        lines.append(f"{w['fix']}:")
         for f in problems:
-            lines.append(f"  [{_LABEL[f.severity]}] {f.title}  ({f.code})")
+            lines.append(f"  [{w[f.severity.value]}] {f.title}  ({f.code})")
             if f.fix:
                 lines.append(f"      → {f.fix}")
             if f.detail:
-                lines.append(f"      server said: {printable(f.detail, 300)}")
+                lines.append(f"      {w['details']}: {printable(f.detail, 300)}")
         lines.append("")
     if passed:
-        lines.append(f"{ok_head}:")
+        lines.append(f"{w['passed']}:")
         lines += [f"  [ok] {f.title}  ({f.code})" for f in passed]
         lines.append("")
     if report.probes:
-        lines.append(f"{port_head}:")
-        for p in report.probes:
-            tls = f" {p.tls.version}" if p.tls and p.tls.version else ""
-            ms = f" {p.connect_ms:.0f} ms" if p.connect_ms is not None else ""
-            mode = f" {p.mode}" if p.mode else ""
-            lines.append(f"  {p.port:>5} {p.address:<39} {p.state}{mode}{tls}{ms}")
+        lines.append(f"{w['ports']}:")
+        lines += [_probe_line(p, w) for p in report.probes]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _probe_line(p: ProbeFacts, w: Mapping[str, str]) -> str:
+    parts = [f"  {p.port:>5} {p.address:<39} {p.state}"]
+    if p.mode:
+        parts.append(w.get(p.mode, p.mode))
+    if p.tls and p.tls.version:
+        parts.append(p.tls.version)
+    if p.connect_ms is not None:
+        parts.append(f"{p.connect_ms:.0f} ms")
+    return " ".join(parts)
 
 
 def _target(settings: Mapping[str, Any]) -> str:
