@@ -8,7 +8,11 @@ position of an AUTH line (faults-and-security §5).
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 REDACTED = "[redacted]"
 MAX_TEXT = 2000
@@ -46,6 +50,29 @@ class Redactor:
             if form in text:
                 text = text.replace(form, REDACTED)
         return text
+
+
+    def scrub(self, obj: T) -> T:
+        """``obj`` with every string inside it redacted: dataclasses, tuples, lists,
+        mappings. Applied to the finished Report, it is the last line of defence for
+        text that did not pass through the transcript (reply texts, exception text)."""
+        if not self._forms:
+            return obj
+        return self._scrub(obj)  # type: ignore[no-any-return]
+
+    def _scrub(self, obj: Any) -> Any:
+        if isinstance(obj, str):
+            return self(obj)
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            changes = {f.name: self._scrub(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+            return dataclasses.replace(obj, **changes)
+        if isinstance(obj, tuple):
+            return tuple(self._scrub(v) for v in obj)
+        if isinstance(obj, list):
+            return [self._scrub(v) for v in obj]
+        if isinstance(obj, Mapping):
+            return {k: self._scrub(v) for k, v in obj.items()}
+        return obj
 
 
 NO_SECRETS = Redactor(())

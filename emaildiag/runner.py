@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import datetime as dt
 import ipaddress
 import time
@@ -147,17 +148,19 @@ async def adiagnose(
         report_args = await _network(run, normalized, opts, provider)
     run.emit("done", "diagnosis")
     finished = opts.clock()
+    scrub = Redactor([normalized.password], normalized.username).scrub
+    findings = [dataclasses.replace(f, detail=scrub(f.detail)) for f in run.findings]
     return Report(
         settings=normalized.redacted(),
-        findings=_ordered(run.findings),
+        findings=_ordered(findings),
         provider=provider,
-        jobs=tuple(run.jobs),
+        jobs=scrub(tuple(run.jobs)),
         started_at=started.isoformat(),
         finished_at=finished.isoformat(),
         duration_ms=run.elapsed_ms(),
         lang=run.lang,
         version=__version__,
-        **report_args,
+        **scrub(report_args),
     )
 
 
