@@ -170,3 +170,24 @@ def test_settings_file_round_trip_without_password(
     r = run("check", "--settings", path, "--json", "-")
     data = json.loads(r.stdout)
     assert data["settings"]["host"] == "smtp.gmail.com" and data["settings"]["username"] == "bob"
+
+
+def test_http_relay_settings_are_checked_but_never_called_ok() -> None:
+    r = run("check", "--protocol", "http", "--http-url", "ftp://relay", "--json", "-")
+    assert r.returncode == 1
+    assert {"settings.http_url_invalid", "settings.http_reply_to_missing"} <= {
+        f["code"] for f in json.loads(r.stdout)["findings"]
+    }
+    r = run(
+        "check",
+        "--protocol",
+        "http",
+        "--http-url",
+        "https://relay.example.com/send",
+        "--http-reply-to",
+        "office@example.com",
+        "--json",
+        "-",
+    )
+    assert r.returncode == 3  # nothing was wrong, but the relay itself was not tested
+    assert json.loads(r.stdout)["settings"]["protocol"] == "http"
