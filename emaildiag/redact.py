@@ -51,7 +51,6 @@ class Redactor:
                 text = text.replace(form, REDACTED)
         return text
 
-
     def scrub(self, obj: T) -> T:
         """``obj`` with every string inside it redacted: dataclasses, tuples, lists,
         mappings. Applied to the finished Report, it is the last line of defence for

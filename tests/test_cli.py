@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
+from cli_process import ENV, run_cli
 
-ENV = os.environ | {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 HEAVY = ("pandas", "matplotlib", "ipywidgets", "jinja2", "IPython")
-
-
-def run(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "emaildiag", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env or ENV,
-    )
+run = run_cli
 
 
 def test_pasted_host_port_and_username_without_address() -> None:

@@ -10,11 +10,12 @@ import sys
 import time
 
 import pytest
+from cli_process import ENV as CLI_ENV
 
 from emaildiag.testing.dns import LoopbackDnsServer
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
-ENV = os.environ | {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "TERM": "dumb"}
+ENV = CLI_ENV | {"TERM": "dumb"}
 
 
 def _read_until(fd: int, needle: bytes, timeout: float = 20.0) -> bytes:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
+from cli_process import run_cli
 
 from emaildiag.checks.dns import (
     DnsError,
@@ -113,28 +111,18 @@ def test_parse_dns_server_rejects(value: str) -> None:
 
 def test_cli_dns_server_flag_reaches_the_loopback_server(server: LoopbackDnsServer) -> None:
     """`--dns-server` end to end: NXDOMAIN for the host becomes dns.host_not_found, exit 1."""
-    env = os.environ | {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "emaildiag",
-            "check",
-            "--host",
-            "nothere.example.test",
-            "--username",
-            "alice@example.test",
-            "--dns-server",
-            server.address,
-            "--timeout",
-            "5",
-            "--json",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
+    r = run_cli(
+        "check",
+        "--host",
+        "nothere.example.test",
+        "--username",
+        "alice@example.test",
+        "--dns-server",
+        server.address,
+        "--timeout",
+        "5",
+        "--json",
+        "-",
     )
     assert r.returncode == 1, r.stderr
     codes = {f["code"] for f in json.loads(r.stdout)["findings"]}
@@ -149,28 +137,18 @@ def test_cli_dns_server_flag_reaches_the_loopback_server(server: LoopbackDnsServ
 def test_cli_exit_3_when_dns_itself_fails(
     server: LoopbackDnsServer, host: str, status: int, code: str
 ) -> None:
-    env = os.environ | {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "emaildiag",
-            "check",
-            "--host",
-            host,
-            "--username",
-            "alice@example.test",
-            "--dns-server",
-            server.address,
-            "--timeout",
-            "3",
-            "--json",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
+    r = run_cli(
+        "check",
+        "--host",
+        host,
+        "--username",
+        "alice@example.test",
+        "--dns-server",
+        server.address,
+        "--timeout",
+        "3",
+        "--json",
+        "-",
     )
     assert r.returncode == status, r.stderr
     assert code in {f["code"] for f in json.loads(r.stdout)["findings"]}

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from emaildiag.catalog import make_finding
 from emaildiag.checks import _errors
-from emaildiag.checks.ports import ProbeContext
-from emaildiag.checks.session import Session, SessionError, Target, establish
+from emaildiag.checks.ports import ProbeContext, open_session
+from emaildiag.checks.session import Session, SessionError, Target
 from emaildiag.checks.tls import collecting_context
 from emaildiag.checks.wire import ProtocolError, Reply, auth_mechanisms
 from emaildiag.model import AuthFacts, Finding, SendFacts
@@ -63,15 +63,7 @@ async def check_auth(
     )
     context = ctx.verify_context if verify_tls else collecting_context()
     try:
-        session = await establish(
-            target,
-            context,
-            verified=verify_tls,
-            transcript=ctx.transcript,
-            limits=ctx.limits,
-            ehlo_name=ctx.ehlo_name,
-            now=ctx.now,
-        )
+        session = await open_session(target, ctx, context, verify_tls)
     except (ssl.SSLCertVerificationError, SessionError, OSError, TimeoutError, ssl.SSLError):
         # The probes already explained why; the password stays home.
         f = finding("auth.skipped_insecure")

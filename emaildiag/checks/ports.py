@@ -23,6 +23,15 @@ from emaildiag.redact import printable
 STANDARD_MODES = {25: "starttls", 587: "starttls", 465: "implicit"}
 
 
+# A connect that failed for another reason (or never finished) is "cannot reach".
+_STATE_CODES = {
+    "refused": "port.refused",
+    "filtered": "port.filtered",
+    "unreachable": "port.unreachable",
+    "error": "port.unreachable",
+}
+
+
 def mode_for_port(port: int) -> str:
     """RFC 8314: 465 is implicit TLS, 25/587 use STARTTLS; other ports are detected."""
     return STANDARD_MODES.get(port, "auto")
@@ -37,9 +46,10 @@ class ProbeContext:
     now: Callable[[], dt.datetime]
 
 
-async def _establish(
+async def open_session(
     target: Target, ctx: ProbeContext, context: ssl.SSLContext, verified: bool
 ) -> Session:
+    """:func:`establish` with this probe run's transcript, limits, EHLO name and clock."""
     return await establish(
         target,
         context,
@@ -57,7 +67,7 @@ async def probe_port(target: Target, ctx: ProbeContext) -> ProbeFacts:
     if target.mode == "auto":
         return await _probe_auto(target, ctx, base)
     try:
-        session = await _establish(target, ctx, ctx.verify_context, True)
+        session = await open_session(target, ctx, ctx.verify_context, True)
     except ssl.SSLCertVerificationError as exc:
         return await _collect_unverified(target, ctx, base, verify_error_text(exc))
     except SessionError as exc:
@@ -93,7 +103,7 @@ async def _explain_handshake(
     """A verifying handshake failed outright: a permissive one tells whether the server
     only speaks TLS 1.0/1.1 (RFC 8996 deprecates them; Python refuses them by default)."""
     try:
-        session = await _establish(target, ctx, collecting_context(), False)
+        session = await open_session(target, ctx, collecting_context(), False)
     except (OSError, TimeoutError, SessionError, ssl.SSLError):
         return _from_error(base, exc)
     facts = await _finish(base, session)
@@ -104,7 +114,7 @@ async def _explain_handshake(
 
 async def _speaks_tls(target: Target, ctx: ProbeContext) -> bool:
     try:
-        session = await _establish(
+        session = await open_session(
             replace(target, mode="implicit"), ctx, collecting_context(), False
         )
     except (OSError, TimeoutError, SessionError, ssl.SSLError):
@@ -123,7 +133,7 @@ async def _collect_unverified(
         f"certificate verification failed: {error}; reconnecting only to read the certificate",
     )
     try:
-        session = await _establish(target, ctx, collecting_context(), False)
+        session = await open_session(target, ctx, collecting_context(), False)
     except SessionError as exc:
         return _from_error(base, exc, verify_error=error)
     except (OSError, TimeoutError, ssl.SSLError) as exc:
@@ -173,38 +183,10 @@ def assess_probe(
     reports every protocol and certificate problem."""
     port, addr = facts.port, facts.address
     sev = Severity.ERROR if configured else None
-    if facts.state in ("refused", "filtered"):
+    if facts.state != "open":
+        code = _STATE_CODES[facts.state]
         return [
-            make_finding(
-                f"port.{facts.state}",
-                port=port,
-                address=addr,
-                lang=lang,
-                severity=sev,
-                detail=facts.error,
-            )
-        ]
-    if facts.state == "unreachable":
-        return [
-            make_finding(
-                "port.unreachable",
-                port=port,
-                address=addr,
-                lang=lang,
-                severity=sev,
-                detail=facts.error,
-            )
-        ]
-    if facts.state == "error":
-        return [
-            make_finding(
-                "port.filtered",
-                port=port,
-                address=addr,
-                lang=lang,
-                severity=sev,
-                detail=facts.error,
-            )
+            make_finding(code, port=port, address=addr, lang=lang, severity=sev, detail=facts.error)
         ]
     if not configured:
         return (
