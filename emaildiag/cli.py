@@ -72,6 +72,17 @@ def _dns_server(value: str) -> str:
     return value
 
 
+def _ca_file(value: str) -> str:
+    import ssl
+
+    _existing_file(value)
+    try:
+        ssl.create_default_context(cafile=value)
+    except (OSError, ssl.SSLError, ValueError):
+        raise argparse.ArgumentTypeError(f"{value} holds no PEM certificate") from None
+    return value
+
+
 def _existing_file(value: str) -> str:
     if not Path(value).is_file():
         raise argparse.ArgumentTypeError(f"no such file: {value}")
@@ -165,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask this DNS server instead of the system's",
     )
     d.add_argument(
-        "--ca-file", type=_existing_file, metavar="FILE", help="trust only the CAs in this PEM file"
+        "--ca-file", type=_ca_file, metavar="FILE", help="trust only the CAs in this PEM file"
     )
     d.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     _add_output(check)

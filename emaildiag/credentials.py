@@ -90,7 +90,13 @@ def read_password_stdin(stream: TextIO) -> str:
 
     Spaces can be part of a password; ``settings.password_whitespace`` warns about them.
     """
-    line = stream.readline(_MAX_PASSWORD)
+    buffer = getattr(stream, "buffer", None)
+    line: str
+    if buffer is not None:  # bytes that are not UTF-8 survive as surrogates, to be reported
+        raw: bytes = buffer.readline(_MAX_PASSWORD)
+        line = raw.decode("utf-8", "surrogateescape")
+    else:
+        line = stream.readline(_MAX_PASSWORD)
     if line.endswith("\n"):
         line = line[:-1]
         if line.endswith("\r"):

@@ -100,6 +100,11 @@ def normalize_password(raw: object, host: str, username: str, c: FindingCollecto
     if not isinstance(raw, str):
         c.add("settings.field_invalid", field="password", value=f"<{type(raw).__name__}>")
         return ""
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes (an env var or a pipe in another charset)
+        c.add("settings.field_invalid", field="password", value="<not valid text>")
+        return ""
     provider = provider_for_host(host) if host else None
     pattern = provider.spaced_app_password if provider else None
     if provider and pattern and re.fullmatch(pattern, raw.strip()):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from emaildiag.catalog import make_finding
 from emaildiag.model import DnsFacts, Finding, JobOutcome
-from emaildiag.redact import printable
+from emaildiag.redact import NO_SECRETS, Redactor, printable
 
 if TYPE_CHECKING:
     from emaildiag.settings import Settings
@@ -61,6 +61,7 @@ class Run:
     lang: str
     deadline: float
     on_event: Callable[[Event], None] | None
+    redact: Redactor = NO_SECRETS
     t0: float = field(default_factory=time.monotonic)
     findings: list[Finding] = field(default_factory=list)
     jobs: list[JobOutcome] = field(default_factory=list)
@@ -96,7 +97,7 @@ class Run:
             state = "timed_out"
             self._timed_out(name, overall=limit >= remaining)
         except Exception as exc:
-            state, error = "failed", printable(f"{type(exc).__name__}: {exc}", 300)
+            state, error = "failed", printable(self.redact(f"{type(exc).__name__}: {exc}"), 300)
             log.debug("check %s failed", name, exc_info=True)
             self.findings.append(
                 make_finding("run.check_failed", check=name, lang=self.lang, detail=error)

@@ -18,8 +18,13 @@ REDACTED = "[redacted]"
 MAX_TEXT = 2000
 
 
+def _utf8(data: str) -> bytes:
+    # surrogatepass: a password read from undecodable bytes must still be redactable
+    return data.encode("utf-8", "surrogatepass")
+
+
 def _b64(data: str) -> str:
-    return base64.b64encode(data.encode("utf-8")).decode("ascii")
+    return base64.b64encode(_utf8(data)).decode("ascii")
 
 
 class Redactor:
@@ -35,6 +40,7 @@ class Redactor:
             if not secret:
                 continue
             forms.add(secret)
+            forms.add(_utf8(secret).decode("latin-1"))  # UTF-8 bytes shown as Latin-1
             forms.add(_b64(secret))
             forms.add(_b64(f"\0{username}\0{secret}"))
             forms.add(_b64(f"{username}\0{username}\0{secret}"))
@@ -44,6 +50,10 @@ class Redactor:
                 forms.add(stripped)
         # Longest first so a blob containing another form is replaced whole.
         self._forms = sorted((f for f in forms if f), key=len, reverse=True)
+
+    def finds(self, text: str) -> bool:
+        """Whether ``text`` holds any form of a secret."""
+        return any(form in text for form in self._forms)
 
     def __call__(self, text: str) -> str:
         for form in self._forms:

@@ -13,16 +13,18 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import datetime as dt
+import functools
 import ipaddress
+import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from emaildiag import __version__
 from emaildiag.catalog import make_finding, translate
 from emaildiag.catalog.providers import provider_for_host
-from emaildiag.checks.auth import AuthOutcome, Credentials, check_auth
+from emaildiag.checks.auth import AuthOutcome, AuthProgress, Credentials, check_auth
 from emaildiag.checks.dns import (
     DnspythonResolver,
     Resolver,
@@ -75,6 +77,14 @@ class Options:
     recipient: str | None = None
     checks: Sequence[CustomCheck] = ()
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+    @functools.cached_property
+    def verify_context(self) -> ssl.SSLContext:
+        """Loaded once, up front: a CA file that is not PEM is the caller's mistake."""
+        try:
+            return verifying_context(self.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(f"cannot use {self.ca_file} as CA file: {exc}") from None
 
     def make_resolver(self) -> Resolver:
         if self.resolver is not None:
@@ -135,7 +145,8 @@ async def adiagnose(
     )  # fmt: skip
     started = opts.clock()
     normalized, setting_findings = normalize_settings(settings)
-    run = Run(lang or normalized.lang, time.monotonic() + timeout, on_event)
+    redactor = Redactor([normalized.password], normalized.username)
+    run = Run(lang or normalized.lang, time.monotonic() + timeout, on_event, redactor)
     run.emit("stage", "settings")
     run.findings.extend(setting_findings)
     if lang and lang != normalized.lang:
@@ -148,7 +159,7 @@ async def adiagnose(
         report_args = await _network(run, normalized, opts, provider)
     run.emit("done", "diagnosis")
     finished = opts.clock()
-    scrub = Redactor([normalized.password], normalized.username).scrub
+    scrub = redactor.scrub
     findings = [dataclasses.replace(f, detail=scrub(f.detail)) for f in run.findings]
     return Report(
         settings=normalized.redacted(),
@@ -179,7 +190,7 @@ async def _network(
     run: Run, s: Settings, opts: Options, provider: Provider | None
 ) -> dict[str, Any]:
     assert s.port is not None
-    transcript = Transcript(Redactor([s.password], s.username))
+    transcript = Transcript(run.redact)
     domain = s.sender.rpartition("@")[2] or None
     run.emit("stage", "dns")
     family = _ip_family(s.host)
@@ -197,8 +208,11 @@ async def _network(
         if family:  # an IP literal has no host records to look up
             dns_findings = [f for f in dns_findings if not f.code.startswith("dns.host")]
         run.findings.extend(dns_findings)
+    # Probes return what they have just before the overall deadline, so a cut-off
+    # conversation is still classified where it stood.
+    deadline = asyncio.get_running_loop().time() + run.remaining() - 0.05
     ctx = ProbeContext(
-        verifying_context(opts.ca_file), transcript, _limits(opts.timeout), _ehlo_name(), opts.clock
+        opts.verify_context, transcript, _limits(opts.timeout), _ehlo_name(), opts.clock, deadline
     )
     port_list = list(dict.fromkeys([*(opts.ports or DEFAULT_PORTS), s.port]))
     targets = [
@@ -208,19 +222,21 @@ async def _network(
     ]
     run.emit("stage", "connect")
     probe_tasks: dict[Target, asyncio.Task[ProbeFacts | None]] = {}
-    outcome: AuthOutcome | None = None
+    progress = AuthProgress()
     async with asyncio.TaskGroup() as tg:
         for t in targets:
             probe_tasks[t] = tg.create_task(
                 run.guarded(f"probe {t.port} {t.address}", probe_port(t, ctx))
             )
         auth_task = tg.create_task(
-            run.guarded("auth", _auth_flow(run, s, probe_tasks, ctx, opts.recipient, provider))
+            run.guarded(
+                "auth", _auth_flow(run, s, probe_tasks, ctx, opts.recipient, provider, progress)
+            )
         )
         public = CheckContext(s.with_password(""), facts, run.lang)
         for check in opts.checks:
             tg.create_task(run.guarded(check.name, _custom(run, check, public), check.timeout))
-    outcome = auth_task.result()
+    outcome = auth_task.result() or _auth_cut_short(progress, s, run.lang)
     probes = [_probe_or_timeout(t, task.result()) for t, task in probe_tasks.items()]
     now = opts.clock()
     for p in probes:
@@ -251,6 +267,17 @@ async def _custom(run: Run, check: CustomCheck, ctx: CheckContext) -> None:
     run.findings.extend(await check.run(ctx))
 
 
+def _auth_cut_short(progress: AuthProgress, s: Settings, lang: str) -> AuthOutcome | None:
+    """The deadline stopped the sign-in after the password left: the outcome is unknown."""
+    if progress.port is None:
+        return None
+    f = make_finding(
+        "auth.connection_lost", port=progress.port, provider="", username=s.username, lang=lang
+    )
+    facts = AuthFacts("error", progress.port, mechanism=progress.mechanism)
+    return AuthOutcome(facts, SendFacts(), (f,))
+
+
 def _probe_or_timeout(t: Target, facts: ProbeFacts | None) -> ProbeFacts:
     if facts is not None:
         return facts
@@ -273,6 +300,7 @@ async def _auth_flow(
     ctx: ProbeContext,
     recipient: str | None,
     provider: Provider | None,
+    progress: AuthProgress,
 ) -> AuthOutcome | None:
     """Authenticate on the configured port, else the best working one (465, then 587,
     then any other probed port)."""
@@ -285,10 +313,17 @@ async def _auth_flow(
             continue
         await asyncio.wait([tasks[t] for t in candidates])
         for t in candidates:
-            if _usable_for_auth(tasks[t].result(), s.verify_tls):
+            probe = tasks[t].result()
+            if probe and probe.mode and _usable_for_auth(probe, s.verify_tls):
                 creds = Credentials(s.username, s.password, s.sender, recipient or s.sender)
                 return await check_auth(
-                    t, creds, ctx, verify_tls=s.verify_tls, lang=run.lang, provider=name
+                    replace(t, mode=probe.mode),  # as found: an "auto" port is now known
+                    creds,
+                    replace(ctx, phases=[]),
+                    verify_tls=s.verify_tls,
+                    lang=run.lang,
+                    provider=name,
+                    progress=progress,
                 )
     await asyncio.wait(tasks.values())
     reached = [

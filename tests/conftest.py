@@ -28,3 +28,40 @@ def pki() -> Iterator[TestPKI]:
 def canary() -> str:
     """A unique password: searched for in every output afterwards."""
     return f"Canary-{uuid.uuid4().hex}"
+
+
+# Modules that render catalogue entries for their own sake; what they raise does not
+# count as "raised in its situation".
+_RENDER_ONLY = {"test_catalog_texts", "test_model"}
+
+
+@pytest.fixture(autouse=True)
+def _raised_in_situation(request: pytest.FixtureRequest) -> Iterator[None]:
+    from emaildiag.catalog import RAISED
+
+    before = set(RAISED)
+    yield
+    if request.module.__name__ in _RENDER_ONLY:
+        RAISED.intersection_update(before)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """After a full, green run: every catalogue code was raised in this process, except
+    the listed exceptions, which must not be."""
+    from test_catalog_coverage import NOT_YET_RAISED
+
+    from emaildiag.catalog import FINDINGS, RAISED
+
+    config = session.config
+    partial = config.option.keyword or config.option.markexpr or config.option.lf
+    selected = [
+        a for a in config.args if a.rstrip("/") not in ("tests", str(config.rootpath / "tests"))
+    ]
+    if exitstatus != 0 or partial or selected or config.option.maxfail:
+        return
+    never = set(FINDINGS) - RAISED - set(NOT_YET_RAISED)
+    stale = RAISED & set(NOT_YET_RAISED)
+    if never or stale:
+        print(f"\ncatalogue codes never raised by the suite: {sorted(never)}")
+        print(f"raised now, so no longer exceptions in test_catalog_coverage: {sorted(stale)}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

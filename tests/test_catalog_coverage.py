@@ -1,7 +1,9 @@
-"""Every catalogue code is raised and asserted by some test, except those listed here.
+"""Every catalogue code is raised, and asserted, by some test, except those listed here.
 
 ``make_finding`` refuses codes outside the catalogue (KeyError, see test_model), so no
-test can raise an unknown code; this module checks the other direction.
+test can raise an unknown code. The other direction is checked twice: each code must
+appear quoted in a test (asserted), and, after a full run of the suite, must have been
+raised in this process (``emaildiag.catalog.RAISED``; see conftest.py).
 """
 
 from __future__ import annotations
@@ -17,27 +19,24 @@ NOT_YET_RAISED = {
     "send.ok": "the real test email (--send-test)",
     "http.unreachable": "the HTTP relay check",
     "http.bad_status": "the HTTP relay check",
+    "send.message_rejected": "a DATA reply, which only the real test email (--send-test) meets",
 }
 
 SKIP = {"test_catalog_texts.py", "test_catalog_coverage.py"}
 
 
-def test_every_code_is_asserted_by_a_test() -> None:
-    sources = "".join(
-        p.read_text(encoding="utf-8")
-        for p in Path(__file__).parent.glob("test_*.py")
-        if p.name not in SKIP
+def _test_sources() -> str:
+    here = Path(__file__).parent
+    return "".join(
+        p.read_text(encoding="utf-8") for p in here.glob("test_*.py") if p.name not in SKIP
     )
+
+
+def test_every_code_is_asserted_by_a_test() -> None:
+    sources = _test_sources()
     unasserted = {c for c in FINDINGS if f'"{c}"' not in sources} - set(NOT_YET_RAISED)
     assert unasserted == set()
 
 
-def test_the_exception_list_is_current() -> None:
-    """An exception that a test now asserts must leave the list."""
-    sources = "".join(
-        p.read_text(encoding="utf-8")
-        for p in Path(__file__).parent.glob("test_*.py")
-        if p.name not in SKIP
-    )
+def test_the_exception_list_names_catalogue_codes() -> None:
     assert set(NOT_YET_RAISED) <= set(FINDINGS)
-    assert {c for c in NOT_YET_RAISED if f'"{c}"' in sources} == set()

@@ -178,3 +178,44 @@ def test_http_relay_settings_are_checked_but_never_called_ok() -> None:
     )
     assert r.returncode == 3  # nothing was wrong, but the relay itself was not tested
     assert json.loads(r.stdout)["settings"]["protocol"] == "http"
+
+
+def test_password_that_is_not_text_is_a_finding_not_a_traceback(tmp_path: object) -> None:
+    import subprocess
+    import sys
+
+    for env_extra, stdin in (
+        ({"PYTHONIOENCODING": "utf-8:strict"}, b"pa\xffss\n"),
+        ({}, b"pa\xffss\n"),
+    ):
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "emaildiag",
+                "check",
+                "--host",
+                "smtp.example.com",
+                "--username",
+                "alice@example.com",
+                "--password-stdin",
+                "--json",
+                "-",
+            ],
+            input=stdin,
+            capture_output=True,
+            timeout=60,
+            env=ENV | env_extra,
+        )
+        assert b"Traceback" not in r.stderr
+        assert r.returncode == 1
+        codes = {f["code"] for f in json.loads(r.stdout)["findings"]}
+        assert "settings.field_invalid" in codes
+
+
+def test_ca_file_that_is_not_pem_is_bad_usage(tmp_path: object) -> None:
+    path = f"{tmp_path}/not-a-ca.pem"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("hello\n")
+    r = run("check", "--host", "smtp.example.com", "--ca-file", path)
+    assert r.returncode == 2 and "PEM" in r.stderr and "Traceback" not in r.stderr

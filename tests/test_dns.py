@@ -152,3 +152,12 @@ def test_cli_exit_3_when_dns_itself_fails(
     )
     assert r.returncode == status, r.stderr
     assert code in {f["code"] for f in json.loads(r.stdout)["findings"]}
+
+
+async def test_a_sending_domain_too_long_for_dmarc_keeps_the_host_records(
+    server: LoopbackDnsServer,
+) -> None:
+    domain = ".".join(["a" * 60] * 4) + ".test"  # valid, but _dmarc.<domain> exceeds 255 octets
+    facts, errors = await probe_dns(resolver(server), "mail.example.test", domain)
+    assert facts.addresses == (("127.0.0.1", "ipv4"), ("::1", "ipv6"))
+    assert errors["DMARC"].kind == "nxdomain"

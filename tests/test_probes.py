@@ -8,8 +8,6 @@ import datetime as dt
 import ssl
 import time
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 
 import pytest
 
@@ -20,10 +18,11 @@ from emaildiag.checks.wire import MAX_REPLY, Transcript
 from emaildiag.model import ProbeFacts
 from emaildiag.redact import Redactor
 from emaildiag.testing import CertKind, ServerSpec, SmtpTestServer, TestPKI
+from emaildiag.testing.scripted import Handler, smtp_script
+from emaildiag.testing.scripted import scripted_server as scripted
 
 HOST = "mail.emaildiag.test"
 FAST = Limits(connect=1.0, greeting=0.6, command=1.0, handshake=0.6)
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
 def context(pki: TestPKI, limits: Limits = FAST) -> ProbeContext:
@@ -34,32 +33,6 @@ def context(pki: TestPKI, limits: Limits = FAST) -> ProbeContext:
         "client.test",
         lambda: dt.datetime.now(dt.UTC),
     )
-
-
-@asynccontextmanager
-async def scripted(handler: Handler, tls: ssl.SSLContext | None = None) -> AsyncIterator[int]:
-    """A raw server running ``handler`` per connection; every connection closed on exit."""
-    tasks: set[asyncio.Task[None]] = set()
-
-    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        tasks.add(task)  # type: ignore[arg-type]
-        try:
-            await handler(reader, writer)
-        except (OSError, asyncio.IncompleteReadError, ssl.SSLError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(tracked, "127.0.0.1", 0, ssl=tls)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        server.close()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -82,22 +55,7 @@ async def _flood(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
 
 
 def _smtp(on_starttls: bytes = b"", ehlo: bytes = b"250-x\r\n250 STARTTLS\r\n") -> Handler:
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"220 x ESMTP\r\n")
-        while line := await reader.readline():
-            verb = line.split()[0].upper() if line.split() else b""
-            if verb == b"EHLO":
-                writer.write(ehlo)
-            elif verb == b"STARTTLS":
-                writer.write(on_starttls)
-            elif verb == b"QUIT":
-                writer.write(b"221 bye\r\n")
-                return
-            else:
-                writer.write(b"500 what\r\n")
-            await writer.drain()
-
-    return serve
+    return smtp_script(ehlo=ehlo, replies={b"STARTTLS": on_starttls})
 
 
 def target(port: int, mode: str) -> Target:

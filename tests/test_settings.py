@@ -484,3 +484,13 @@ def test_missing_file_and_unwritable_path(tmp_path: Path) -> None:
         save_settings(Settings(), tmp_path / "no-such-dir" / "s.toml")
     with pytest.raises(SettingsFileError):
         save_settings(Settings(port="587"), tmp_path / "s.toml")  # type: ignore[arg-type]
+
+
+def test_password_from_undecodable_bytes_is_field_invalid_and_never_shown() -> None:
+    raw = b"pa\xffss-secret".decode("utf-8", "surrogateescape")
+    settings, findings = normalize_settings(
+        {"host": "smtp.example.com", "username": "a@example.com", "password": raw}
+    )
+    assert [f.code for f in findings] == ["settings.field_invalid"]
+    assert settings.password == ""
+    assert all("secret" not in f"{f.title} {f.fix} {f.detail} {dict(f.params)}" for f in findings)

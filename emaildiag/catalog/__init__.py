@@ -14,9 +14,13 @@ from emaildiag.catalog.entry import Entry
 from emaildiag.catalog.findings import FINDINGS
 from emaildiag.model import Finding, Severity
 
-__all__ = ["FINDINGS", "LANGUAGES", "Entry", "make_finding", "placeholders", "translate"]
+__all__ = ["FINDINGS", "LANGUAGES", "RAISED", "Entry", "make_finding", "placeholders", "translate"]
 
 LANGUAGES = ("en", "it")
+
+RAISED: set[str] = set()
+"""Every code this process has raised: bounded by the catalogue's size. The test suite
+checks after a full run that each catalogue code was raised at least once."""
 
 
 class _Params(dict[str, str]):
@@ -48,6 +52,7 @@ def make_finding(
     ``severity`` may only be the catalogue's default or one of its ``also`` values.
     """
     entry = FINDINGS[code]
+    RAISED.add(code)
     sev = severity or entry.severity
     if sev is not entry.severity and sev not in entry.also:
         raise ValueError(f"{code} cannot be raised as {sev.value}")

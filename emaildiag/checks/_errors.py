@@ -13,6 +13,7 @@ import ssl
 from emaildiag.checks.wire import InjectionError, NoDataError, ProtocolError, Reply
 from emaildiag.model import PortState
 
+TIMED_OUT = "no answer before the time limit"
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 
 
@@ -80,7 +81,7 @@ def session_problem(exc: BaseException, phase: str) -> tuple[str, str]:
         if phase in ("starttls", "handshake"):
             return (
                 "tls.starttls_failed" if phase == "starttls" else "tls.handshake_failed"
-            ), "timed out"
+            ), TIMED_OUT
         return "smtp.protocol_error", f"no reply to {phase} before the time limit"
     if isinstance(exc, (ConnectionError, EOFError)):
         if phase == "handshake":

@@ -18,7 +18,7 @@ from emaildiag.catalog import make_finding
 from emaildiag.checks import _errors
 from emaildiag.checks.ports import ProbeContext, open_session
 from emaildiag.checks.session import Session, SessionError, Target
-from emaildiag.checks.tls import collecting_context
+from emaildiag.checks.tls import unverified_context
 from emaildiag.checks.wire import ProtocolError, Reply, auth_mechanisms
 from emaildiag.model import AuthFacts, Finding, SendFacts
 from emaildiag.redact import printable
@@ -35,6 +35,15 @@ class Credentials:
 
     def __repr__(self) -> str:
         return f"Credentials(username={self.username!r}, password=***)"
+
+
+@dataclass
+class AuthProgress:
+    """Set the moment credentials leave, so a run cut by its deadline still knows the
+    password went out and must not call the attempt "not made"."""
+
+    port: int | None = None
+    mechanism: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,12 +65,13 @@ async def check_auth(
     verify_tls: bool,
     lang: str,
     provider: str,
+    progress: AuthProgress | None = None,
 ) -> AuthOutcome:
     port = target.port
     finding = functools.partial(
         make_finding, port=port, provider=provider, username=creds.username, lang=lang
     )
-    context = ctx.verify_context if verify_tls else collecting_context()
+    context = ctx.verify_context if verify_tls else unverified_context()
     try:
         session = await open_session(target, ctx, context, verify_tls)
     except (ssl.SSLCertVerificationError, SessionError, OSError, TimeoutError, ssl.SSLError):
@@ -69,9 +79,14 @@ async def check_auth(
         f = finding("auth.skipped_insecure")
         return AuthOutcome(AuthFacts("skipped", port), SendFacts(), (f,))
     try:
-        return await _authenticate(session, creds, finding, lang, ctx)
-    finally:
-        await session.channel.close()
+        outcome = await _authenticate(
+            session, creds, finding, lang, ctx, progress or AuthProgress()
+        )
+    except BaseException:
+        session.channel.abort()
+        raise
+    await session.channel.close()
+    return outcome
 
 
 async def _authenticate(
@@ -80,6 +95,7 @@ async def _authenticate(
     finding: Callable[..., Finding],
     lang: str,
     ctx: ProbeContext,
+    progress: AuthProgress,
 ) -> AuthOutcome:
     port = session.channel.port
     mechs = auth_mechanisms(session.capabilities)
@@ -87,14 +103,19 @@ async def _authenticate(
         f = finding("auth.skipped_insecure")
         return AuthOutcome(AuthFacts("skipped", port), SendFacts(), (f,))
     if not mechs:
-        return AuthOutcome(AuthFacts("skipped", port), SendFacts(), ())
+        f = make_finding("smtp.auth_not_offered", port=port, lang=lang)
+        return AuthOutcome(AuthFacts("skipped", port), SendFacts(), (f,))
     mech = "PLAIN" if "PLAIN" in mechs else "LOGIN" if "LOGIN" in mechs else None
     if mech is None:
         f = finding("auth.mechanism_unsupported", detail=printable(" ".join(mechs), 200))
         return AuthOutcome(AuthFacts("error", port), SendFacts(), (f,))
     try:
+        progress.port, progress.mechanism = port, mech
         reply = await (_plain if mech == "PLAIN" else _login)(session, creds, ctx)
-    except (OSError, TimeoutError, EOFError, ProtocolError, ssl.SSLError) as exc:
+    except ProtocolError as exc:
+        f = make_finding("smtp.protocol_error", port=port, lang=lang, detail=exc.reason)
+        return AuthOutcome(AuthFacts("error", port, mechanism=mech), SendFacts(), (f,))
+    except (OSError, TimeoutError, EOFError, ssl.SSLError) as exc:
         f = finding("auth.connection_lost", detail=printable(str(exc) or type(exc).__name__, 200))
         return AuthOutcome(AuthFacts("error", port, mechanism=mech), SendFacts(), (f,))
     code = _errors.auth_problem(reply)

@@ -80,6 +80,8 @@ class DnspythonResolver:
             raise DnsError(kind, name, printable(str(exc), 200)) from exc
         except dns.exception.Timeout as exc:
             raise DnsError("timeout", name) from exc
+        except dns.exception.DNSException as exc:  # e.g. a name over 255 octets: no such name
+            raise DnsError("nxdomain", name, printable(str(exc), 200)) from exc
         return [_rdata_text(r) for r in answer]
 
 

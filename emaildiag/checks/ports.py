@@ -7,10 +7,11 @@ so every problem can be reported. Credentials never travel on either pass.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from emaildiag.catalog import make_finding
 from emaildiag.checks import _errors
@@ -44,6 +45,8 @@ class ProbeContext:
     limits: Limits
     ehlo_name: str
     now: Callable[[], dt.datetime]
+    deadline: float | None = None  # event-loop time by which a probe returns what it has
+    phases: list[str] = field(default_factory=list)  # where this probe's conversation stands
 
 
 async def open_session(
@@ -58,12 +61,36 @@ async def open_session(
         limits=ctx.limits,
         ehlo_name=ctx.ehlo_name,
         now=ctx.now,
+        phases=ctx.phases,
     )
 
 
+# Where a conversation stood when the deadline cut it → what that means (SPEC §4).
+_CUT_IN_PHASE = {
+    "greeting": "port.no_greeting",
+    "handshake": "tls.handshake_failed",
+    "starttls": "tls.starttls_failed",
+}
+
+
 async def probe_port(target: Target, ctx: ProbeContext) -> ProbeFacts:
-    """Everything one address:port tells without credentials."""
+    """Everything one address:port tells without credentials, by ``ctx.deadline``."""
+    ctx = replace(ctx, phases=[])
     base = ProbeFacts(port=target.port, address=target.address, family=target.family, state="open")
+    try:
+        async with asyncio.timeout_at(ctx.deadline):
+            return await _probe(target, ctx, base)
+    except TimeoutError:
+        last = ctx.phases[-1] if ctx.phases else "connect"
+        if last == "connect":
+            return replace(base, state="filtered", error=_errors.TIMED_OUT)
+        code = _CUT_IN_PHASE.get(last, "smtp.protocol_error")
+        if target.mode == "auto" and last == "handshake":
+            code = "port.no_greeting"  # silent to a ClientHello: nothing speaks here
+        return replace(base, mode=None, problem=code, error=f"{_errors.TIMED_OUT} ({last})")
+
+
+async def _probe(target: Target, ctx: ProbeContext, base: ProbeFacts) -> ProbeFacts:
     if target.mode == "auto":
         return await _probe_auto(target, ctx, base)
     try:
@@ -72,11 +99,12 @@ async def probe_port(target: Target, ctx: ProbeContext) -> ProbeFacts:
         return await _collect_unverified(target, ctx, base, verify_error_text(exc))
     except SessionError as exc:
         no_greeting = exc.code == "port.no_greeting" and target.mode == "starttls"
+        silent = exc.detail == _errors.TIMED_OUT  # nothing to learn from a second try
         if no_greeting and await _speaks_tls(target, ctx):
             exc = SessionError(
                 "tls.plain_on_implicit_port", "the port waits for a TLS handshake", exc.session
             )
-        elif exc.in_handshake and exc.code != "tls.implicit_on_starttls_port":
+        elif exc.in_handshake and exc.code != "tls.implicit_on_starttls_port" and not silent:
             return await _explain_handshake(target, ctx, base, exc)
         return _from_error(base, exc)
     except (OSError, TimeoutError) as exc:
@@ -90,10 +118,12 @@ async def probe_port(target: Target, ctx: ProbeContext) -> ProbeFacts:
 
 async def _probe_auto(target: Target, ctx: ProbeContext, base: ProbeFacts) -> ProbeFacts:
     """Unknown port: try TLS first (a plaintext server fails that handshake at once), then plain."""
-    implicit = replace(target, mode="implicit")
-    facts = await probe_port(implicit, ctx)
+    facts = await _probe(replace(target, mode="implicit"), ctx, base)
     if facts.problem == "tls.implicit_on_starttls_port":
-        facts = await probe_port(replace(target, mode="starttls"), ctx)
+        return await _probe(replace(target, mode="starttls"), ctx, base)
+    if facts.problem == "tls.handshake_failed" and facts.error == _errors.TIMED_OUT:
+        # Silent to a ClientHello as well as without one: nothing greets on this port.
+        return replace(facts, problem="port.no_greeting", mode=None)
     return facts
 
 

@@ -86,10 +86,15 @@ class SessionError(Exception):
 
 
 class Timer:
-    def __init__(self, timings: dict[str, float]) -> None:
+    """Phase timings; ``phases`` (when given) lists each phase as it begins, so a caller
+    cut off by a deadline knows where the conversation stood."""
+
+    def __init__(self, timings: dict[str, float], phases: list[str] | None = None) -> None:
         self.timings = timings
+        self.phases = phases if phases is not None else []
 
     def phase(self, name: str) -> _Phase:
+        self.phases.append(name)
         return _Phase(self.timings, name)
 
 
@@ -129,12 +134,15 @@ async def establish(
     limits: Limits,
     ehlo_name: str,
     now: Callable[[], dt.datetime],
+    phases: list[str] | None = None,
 ) -> Session:
     """Connect and bring the session to "ready for AUTH". Raises OSError/TimeoutError
     from the TCP connect, ``ssl.SSLCertVerificationError`` from a verifying handshake,
     and ``SessionError`` for every classified protocol problem."""
+    if target.mode not in ("starttls", "implicit"):
+        raise ValueError(f"establish needs a known TLS mode, not {target.mode!r}")
     timings: dict[str, float] = {}
-    timer = Timer(timings)
+    timer = Timer(timings, phases)
     with timer.phase("connect"):
         channel = await Channel.open(
             target.address, target.port, transcript=transcript, timeout=limits.connect
@@ -143,7 +151,7 @@ async def establish(
     try:
         await _converse(session, target, context, verified, limits, ehlo_name, now, timer)
     except BaseException:
-        await channel.close(polite=False)
+        channel.abort()
         raise
     return session
 

@@ -64,6 +64,15 @@ def verifying_context(ca_file: str | None = None) -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+def unverified_context() -> ssl.SSLContext:
+    """For a user who unticked verification: no certificate check, but the same
+    protocol floor and ciphers as a verifying connection."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 def collecting_context() -> ssl.SSLContext:
     """No verification: used only to *read* a certificate, never to authenticate."""
     ctx = ssl.create_default_context()

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from emaildiag.model import TranscriptLine
-from emaildiag.redact import Redactor, printable
+from emaildiag.redact import REDACTED, Redactor, printable
 
 MAX_LINE = 4096
 MAX_LINES = 100
@@ -67,14 +67,22 @@ class Transcript:
     """Collects every line of every conversation, redacted and escaped on entry."""
 
     def __init__(self, redactor: Redactor) -> None:
-        self._redact = redactor
+        self.redact = redactor
         self._t0 = time.monotonic()
         self._lines: list[TranscriptLine] = []
 
     def add(self, port: int, address: str, direction: str, text: str) -> None:
-        shown = printable(self._redact(text), limit=1000)
+        shown = printable(self.redact(text), limit=1000)
         t_ms = round((time.monotonic() - self._t0) * 1000, 1)
         self._lines.append(TranscriptLine(t_ms, port, address, direction, shown))  # type: ignore[arg-type]
+
+    def redact_lines(self, lines: list[str]) -> list[str]:
+        """Redact each line, and every line of a reply whose lines only together
+        spell a secret."""
+        redacted = [self.redact(line) for line in lines]
+        if len(redacted) > 1 and self.redact.finds("".join(redacted)):
+            return [REDACTED] * len(redacted)
+        return redacted
 
     @property
     def lines(self) -> tuple[TranscriptLine, ...]:
@@ -136,38 +144,48 @@ class Channel:
             return await self._read_reply()
 
     async def _read_reply(self) -> Reply:
-        lines: list[str] = []
+        raws: list[bytes] = []
+        try:
+            return await self._collect_reply(raws)
+        finally:
+            self._record(raws)
+
+    async def _collect_reply(self, raws: list[bytes]) -> Reply:
         code: bytes | None = None
         total = 0
+        texts: list[str] = []
         while True:
-            raw = await self._read_line()
+            raw = await self._read_line(raws)
             total += len(raw)
-            if total > MAX_REPLY or len(lines) >= MAX_LINES:
+            if total > MAX_REPLY or len(raws) > MAX_LINES:
                 raise ProtocolError("reply too long", raw[:200])
             m = _REPLY_LINE.match(raw)
             if not m or (code is not None and m.group(1) != code):
-                self.transcript.add(self.port, self.address, "S", raw.decode("latin-1"))
                 raise ProtocolError("malformed reply", raw[:200])
             code = m.group(1)
-            text = m.group(3).decode("utf-8", "replace")
-            self.transcript.add(
-                self.port, self.address, "S", raw.decode("utf-8", "replace").rstrip("\r\n")
-            )
-            lines.append(text)
+            texts.append(m.group(3).decode("utf-8", "replace"))
             if m.group(2) != b"-":
-                return Reply(int(code), tuple(lines))
+                return Reply(int(code), tuple(self.transcript.redact_lines(texts)))
 
-    async def _read_line(self) -> bytes:
+    def _record(self, raws: list[bytes]) -> None:
+        """Every line read goes to the transcript, redacted as one reply (a server may
+        split an echoed secret across continuation lines)."""
+        lines = [r.decode("utf-8", "replace").rstrip("\r\n") for r in raws]
+        for line in self.transcript.redact_lines(lines):
+            self.transcript.add(self.port, self.address, "S", line)
+
+    async def _read_line(self, raws: list[bytes]) -> bytes:
         try:
             raw = await self.reader.readuntil(b"\n")
         except asyncio.LimitOverrunError as exc:
             raise ProtocolError("reply line too long") from exc
         except asyncio.IncompleteReadError as exc:
             if exc.partial:
-                self.transcript.add(self.port, self.address, "S", exc.partial.decode("latin-1"))
+                raws.append(exc.partial)
                 raise ProtocolError("connection closed mid-line", exc.partial[:200]) from exc
             raise ConnectionResetError("the server closed the connection") from exc
         self.bytes_read += len(raw)
+        raws.append(raw)
         return raw
 
     async def send(self, line: str, *, shown: str | None = None) -> None:
@@ -196,19 +214,24 @@ class Channel:
         async with asyncio.timeout(timeout):
             await self.writer.start_tls(context, server_hostname=server_hostname or None)
 
-    async def close(self, *, polite: bool = True) -> None:
-        """QUIT when the conversation is still sane, then close without waiting long."""
+    async def close(self) -> None:
+        """QUIT politely (briefly), then close without waiting for the peer.
+
+        Cancelled mid-way (a deadline), it aborts at once: closing must never be what
+        makes a run overshoot its time limit."""
         try:
-            if polite and not self.writer.is_closing():
-                await self.command("QUIT", timeout=1.0)
+            if not self.writer.is_closing():
+                await self.command("QUIT", timeout=0.5)
         except (OSError, TimeoutError, ProtocolError, ssl.SSLError, ValueError):
             pass
+        except BaseException:
+            self.abort()
+            raise
         self.writer.close()
-        try:
-            async with asyncio.timeout(1.0):
-                await self.writer.wait_closed()
-        except (OSError, TimeoutError, ssl.SSLError):
-            pass
+
+    def abort(self) -> None:
+        """Drop the connection now: no QUIT, no TLS close_notify, no waiting."""
+        self.writer.transport.abort()
 
 
 def parse_ehlo(reply: Reply) -> tuple[str, ...]:
