@@ -132,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read the password from the first line of stdin",
     )
+    s.add_argument(
+        "--remember-password",
+        action="store_true",
+        help="save the password in the system keyring for the next run",
+    )
     s.add_argument("--copy-to", metavar="ADDRESS", help="send a copy of each email to this address")
     s.add_argument("--reply-to", metavar="ADDRESS", help="receive replies at this address")
     s.add_argument(
@@ -249,8 +254,25 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _password(args: argparse.Namespace, values: dict[str, Any]) -> str:
+    """--password-env, --password-stdin, the keyring, then a hidden prompt (a terminal only)."""
     from emaildiag import credentials
-    from emaildiag.settings import Settings
+    from emaildiag.settings import normalize_settings
+
+    account = normalize_settings(values)[0]  # the keyring entry is named after tidy values
+    password = _given_password(args) or credentials.password_from_keyring(account)
+    if password is None:
+        password = credentials.prompt_password("Password (not shown): ") or ""
+    if args.remember_password:
+        usable, backend = credentials.keyring_status()
+        if usable and credentials.store_password(account, password):
+            print(f"emaildiag: password saved in the keyring ({backend})", file=sys.stderr)
+        else:
+            print(f"emaildiag: password not saved: {backend}", file=sys.stderr)
+    return password
+
+
+def _given_password(args: argparse.Namespace) -> str | None:
+    from emaildiag import credentials
 
     if args.password_env:
         pw = credentials.password_from_env(args.password_env)
@@ -259,11 +281,7 @@ def _password(args: argparse.Namespace, values: dict[str, Any]) -> str:
         return pw
     if args.password_stdin:
         return credentials.read_password_stdin(sys.stdin)
-    known = Settings(**{k: v for k, v in values.items() if k in Settings.__dataclass_fields__})
-    stored = credentials.password_from_keyring(known)
-    if stored is not None:
-        return stored
-    return credentials.prompt_password("Password (not shown): ") or ""
+    return None
 
 
 def _check(args: argparse.Namespace) -> int:

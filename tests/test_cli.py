@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -219,3 +220,26 @@ def test_ca_file_that_is_not_pem_is_bad_usage(tmp_path: object) -> None:
         fh.write("hello\n")
     r = run("check", "--host", "smtp.example.com", "--ca-file", path)
     assert r.returncode == 2 and "PEM" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_remembered_password_comes_back_from_the_keyring(tmp_path: object, canary: str) -> None:
+    """A real keyring plug-in (a JSON file backend loaded by keyring) in a subprocess."""
+    import pathlib
+
+    tests_dir = str(pathlib.Path(__file__).parent)
+    store = f"{tmp_path}/keyring.json"
+    env = ENV | {
+        "PYTHON_KEYRING_BACKEND": "keyring_file_backend.TestFileKeyring",
+        "PYTHONPATH": tests_dir + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "EMAILDIAG_TEST_KEYRING": store,
+        "PW": canary,
+    }
+    common = ("check", "--host", "smtp.gmail.com:587", "--username", "bob", "--json", "-")
+    first = run(*common, "--password-env", "PW", "--remember-password", env=env)
+    assert "saved in the keyring" in first.stderr and canary not in first.stderr + first.stdout
+    with open(store, encoding="utf-8") as fh:
+        assert json.load(fh) == {"emaildiag/bob@smtp.gmail.com:587": canary}
+    second = run(*common, env=env)
+    assert json.loads(second.stdout)["settings"]["password_set"] is True
+    no_store = run(*common, "--password-env", "PW", "--remember-password", env=ENV | {"PW": canary})
+    assert "not saved" in no_store.stderr

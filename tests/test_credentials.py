@@ -7,11 +7,11 @@ import sys
 from collections.abc import Callable, Iterator
 
 # keyring is banned at module level in the package (import cost); tests need its classes.
-import keyring  # noqa: TID253
-import keyring.backend  # noqa: TID253
-import keyring.errors  # noqa: TID253
+import keyring
+import keyring.backend
+import keyring.errors
 import pytest
-from keyring.backends import fail  # noqa: TID253
+from keyring.backends import fail
 
 from emaildiag.credentials import (
     KEYRING_SERVICE,
