@@ -133,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the password from the first line of stdin",
     )
     s.add_argument(
+        "--oauth-token-env",
+        metavar="VAR",
+        help="sign in with XOAUTH2 using the OAuth2 access token in this environment variable",
+    )
+    s.add_argument(
         "--remember-password",
         action="store_true",
         help="save the password in the system keyring for the next run",
@@ -290,12 +295,20 @@ def _check(args: argparse.Namespace) -> int:
     if args.html:
         raise UsageError("--html is not available in this version yet; use --json")
     values = _settings_from_args(args)
-    values["password"] = _password(args, values)
+    token = ""
+    if args.oauth_token_env:
+        from emaildiag.credentials import password_from_env
+
+        token = password_from_env(args.oauth_token_env) or ""
+        if not token:
+            raise UsageError(f"environment variable {args.oauth_token_env} is not set")
+    values["password"] = "" if token else _password(args, values)
     if args.save:
         _save(values, args.save)
     from emaildiag.runner import adiagnose
 
     options: dict[str, Any] = {
+        "oauth_token": token,
         "timeout": args.timeout,
         "dns_server": args.dns_server,
         "ca_file": args.ca_file,

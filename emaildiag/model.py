@@ -101,6 +101,7 @@ class CertificateFacts:
     signature_algorithm: str | None
     sha256: str
     self_signed: bool
+    ca_issuers: tuple[str, ...] = ()  # AIA "CA Issuers" URLs: where the issuer can be fetched
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,9 @@ class DnsFacts:
     mx: tuple[str, ...] = ()
     spf: str | None = None
     dmarc: str | None = None
+    # RFC 6186 / RFC 8314 §5.1: where the domain says its submission service is
+    submission_srv: tuple[str, ...] = ()  # _submission._tcp (STARTTLS)
+    submissions_srv: tuple[str, ...] = ()  # _submissions._tcp (implicit TLS)
     timings: Mapping[str, float] = field(default_factory=dict)
 
 
@@ -160,6 +164,7 @@ class AuthFacts:
     code: int | None = None
     mechanism: str | None = None
     reply: str | None = None
+    timings: Mapping[str, float] = field(default_factory=dict)  # the sign-in session's phases
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,13 @@ from typing import Any
 
 from emaildiag import __version__
 from emaildiag.catalog import make_finding, translate
-from emaildiag.catalog.providers import provider_for_host
+from emaildiag.catalog.providers import ProviderInfo, provider_for_host
 from emaildiag.checks.auth import AuthOutcome, AuthProgress, Credentials, check_auth
 from emaildiag.checks.dns import (
     DnspythonResolver,
     Resolver,
     assess_dns,
+    assess_spf,
     parse_dns_server,
     probe_dns,
 )
@@ -75,6 +76,7 @@ class Options:
     dns_server: str | None = None
     ca_file: str | None = None
     recipient: str | None = None
+    oauth_token: str = ""
     checks: Sequence[CustomCheck] = ()
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
@@ -126,6 +128,7 @@ async def adiagnose(
     dns_server: str | None = None,
     ca_file: str | None = None,
     recipient: str | None = None,
+    oauth_token: str | None = None,
     lang: str | None = None,
     port_modes: Mapping[int, str] | None = None,
     checks: Sequence[CustomCheck] = (),
@@ -137,26 +140,30 @@ async def adiagnose(
     ``resolver`` is the DNS seam (default: the system resolver, or ``dns_server``);
     ``now`` the clock seam for certificate dates; ``checks`` adds custom jobs;
     ``port_modes`` says how a non-standard port speaks (``starttls``/``implicit``)
-    instead of detecting it.
+    instead of detecting it; ``oauth_token`` (an OAuth2 access token) signs in with
+    XOAUTH2 instead of the password.
     """
     opts = Options(
-        timeout, ports, port_modes or {}, resolver, dns_server, ca_file, recipient, checks,
-        now or (lambda: dt.datetime.now(dt.UTC)),
+        timeout, ports, port_modes or {}, resolver, dns_server, ca_file, recipient,
+        oauth_token or "", checks, now or (lambda: dt.datetime.now(dt.UTC)),
     )  # fmt: skip
     started = opts.clock()
     normalized, setting_findings = normalize_settings(settings)
-    redactor = Redactor([normalized.password], normalized.username)
+    redactor = Redactor([normalized.password, opts.oauth_token], normalized.username)
     run = Run(lang or normalized.lang, time.monotonic() + timeout, on_event, redactor)
     run.emit("stage", "settings")
+    if opts.oauth_token:  # the token stands in for the password
+        setting_findings = tuple(
+            f for f in setting_findings if f.code != "settings.password_missing"
+        )
     run.findings.extend(setting_findings)
     if lang and lang != normalized.lang:
         run.findings = [translate(f, lang) for f in run.findings]
     info = provider_for_host(normalized.host) if normalized.host else None
-    provider = Provider(info.id, info.name) if info else None
     report_args: dict[str, Any] = {}
     blocked = any(f.severity is Severity.ERROR for f in setting_findings)
     if not blocked and normalized.protocol == "smtp":
-        report_args = await _network(run, normalized, opts, provider)
+        report_args = await _network(run, normalized, opts, info)
     run.emit("done", "diagnosis")
     finished = opts.clock()
     scrub = redactor.scrub
@@ -164,7 +171,7 @@ async def adiagnose(
     return Report(
         settings=normalized.redacted(),
         findings=_ordered(findings),
-        provider=provider,
+        provider=Provider(info.id, info.name) if info else None,
         jobs=scrub(tuple(run.jobs)),
         started_at=started.isoformat(),
         finished_at=finished.isoformat(),
@@ -187,7 +194,7 @@ def _ordered(findings: list[Finding]) -> tuple[Finding, ...]:
 
 
 async def _network(
-    run: Run, s: Settings, opts: Options, provider: Provider | None
+    run: Run, s: Settings, opts: Options, provider: ProviderInfo | None
 ) -> dict[str, Any]:
     assert s.port is not None
     transcript = Transcript(run.redact)
@@ -204,10 +211,8 @@ async def _network(
         ((s.host, family),) if family else (facts.addresses if facts else ())
     )
     if dns_facts and facts:
-        dns_findings = assess_dns(facts, dns_facts[1], run.lang)
-        if family:  # an IP literal has no host records to look up
-            dns_findings = [f for f in dns_findings if not f.code.startswith("dns.host")]
-        run.findings.extend(dns_findings)
+        run.findings.extend(assess_dns(facts, dns_facts[1], run.lang))
+        run.findings.extend(assess_spf(facts, provider, run.lang))
     # Probes return what they have just before the overall deadline, so a cut-off
     # conversation is still classified where it stood.
     deadline = asyncio.get_running_loop().time() + run.remaining() - 0.05
@@ -229,9 +234,7 @@ async def _network(
                 run.guarded(f"probe {t.port} {t.address}", probe_port(t, ctx))
             )
         auth_task = tg.create_task(
-            run.guarded(
-                "auth", _auth_flow(run, s, probe_tasks, ctx, opts.recipient, provider, progress)
-            )
+            run.guarded("auth", _auth_flow(run, s, probe_tasks, ctx, opts, provider, progress))
         )
         public = CheckContext(s.with_password(""), facts, run.lang)
         for check in opts.checks:
@@ -298,13 +301,13 @@ async def _auth_flow(
     s: Settings,
     tasks: Mapping[Target, asyncio.Task[ProbeFacts | None]],
     ctx: ProbeContext,
-    recipient: str | None,
-    provider: Provider | None,
+    opts: Options,
+    provider: ProviderInfo | None,
     progress: AuthProgress,
 ) -> AuthOutcome | None:
     """Authenticate on the configured port, else the best working one (465, then 587,
     then any other probed port)."""
-    if not s.password:
+    if not (s.password or opts.oauth_token):
         return None
     name = provider.name if provider else _UNKNOWN_PROVIDER.get(run.lang, "your email provider")
     for port in dict.fromkeys([s.port, 465, 587, *(t.port for t in tasks)]):
@@ -315,7 +318,8 @@ async def _auth_flow(
         for t in candidates:
             probe = tasks[t].result()
             if probe and probe.mode and _usable_for_auth(probe, s.verify_tls):
-                creds = Credentials(s.username, s.password, s.sender, recipient or s.sender)
+                recipient = opts.recipient or s.sender
+                creds = Credentials(s.username, s.password, s.sender, recipient, opts.oauth_token)
                 return await check_auth(
                     replace(t, mode=probe.mode),  # as found: an "auto" port is now known
                     creds,

@@ -146,3 +146,46 @@ async def test_sender_check(
     report = await run(pki, smtp_script(on_auth=accept, replies=replies), recipient=recipient)
     assert {"auth.ok", code} <= set(report.codes())
     assert report.send.result == result
+
+
+@pytest.mark.parametrize("accept", [True, False])
+async def test_xoauth2_with_a_token(pki: TestPKI, accept: bool) -> None:
+    token = "ya29.Canary-token-XYZ"
+    lines: list[bytes] = []
+
+    async def xoauth2(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 x ESMTP\r\n")
+        while line := await reader.readline():
+            lines.append(line)
+            if line.startswith(b"EHLO"):
+                writer.write(b"250-x\r\n250 AUTH PLAIN LOGIN XOAUTH2\r\n")
+            elif line.startswith(b"AUTH XOAUTH2"):
+                blob = base64.b64decode(line.split()[-1])
+                good = accept and blob == f"user={USER}\x01auth=Bearer {token}\x01\x01".encode()
+                writer.write(
+                    b"235 2.7.0 Accepted\r\n" if good else b"334 eyJzdGF0dXMiOiI0MDAifQ==\r\n"
+                )
+            elif line == b"\r\n":
+                writer.write(b"535-5.7.8 Username and Password not accepted.\r\n535 5.7.8 x\r\n")
+            else:
+                writer.write(b"250 OK\r\n")
+            await writer.drain()
+
+    async with scripted_server(xoauth2, pki.server_context(CertKind.VALID)) as port:
+        report = await adiagnose(
+            {"host": HOST, "port": port, "username": USER},
+            oauth_token=token,
+            ports=[port],
+            port_modes={port: "implicit"},
+            ca_file=str(pki.ca_file),
+            resolver=StaticResolver({(HOST, "A"): ["127.0.0.1"]}),
+            timeout=5,
+        )
+    assert report.auth.mechanism == "XOAUTH2"
+    assert report.auth.result == ("ok" if accept else "rejected")
+    assert ("auth.ok" if accept else "auth.rejected") in report.codes()
+    assert "settings.password_missing" not in report.codes()
+    assert sum(line.startswith(b"AUTH") for line in lines) == 1
+    text = report.to_json() + report.to_text()
+    assert token not in text and "AUTH XOAUTH2 [redacted]" in text
+    assert "auth" in report.auth.timings and "connect" in report.auth.timings

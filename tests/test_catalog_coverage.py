@@ -14,8 +14,6 @@ from emaildiag.catalog import FINDINGS
 
 # Codes whose checks belong to later work; each is named with what will raise it.
 NOT_YET_RAISED = {
-    "tls.cert_chain_incomplete": "needs the server's sent chain (Python 3.13 API or a chain probe)",
-    "dns.spf_excludes_provider": "provider detection from SPF includes (provider guidance)",
     "send.ok": "the real test email (--send-test)",
     "http.unreachable": "the HTTP relay check",
     "http.bad_status": "the HTTP relay check",

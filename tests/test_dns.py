@@ -27,6 +27,13 @@ ZONE = {
     ("nomail.test", "A"): ["127.0.0.2"],
     ("onlymx.test", "MX"): ["10 mx.onlymx.test."],
     ("bare.test", "TXT"): ['"hello"'],
+    ("_submission._tcp.example.test", "SRV"): ["0 1 587 mail.example.test."],
+    ("_submissions._tcp.example.test", "SRV"): ["0 1 465 mail.example.test."],
+    ("smtp.example.test", "CNAME"): ["relay.example.test."],
+    ("relay.example.test", "CNAME"): ["mail.example.test."],
+    ("dangling.example.test", "CNAME"): ["gone.example.test."],
+    ("gmail-custom.test", "TXT"): ['"v=spf1 include:_spf.google.com ~all"'],
+    ("wrong-spf.test", "TXT"): ['"v=spf1 include:spf.protection.outlook.com -all"'],
 }
 
 
@@ -46,7 +53,43 @@ async def test_records_of_host_and_domain(server: LoopbackDnsServer) -> None:
     assert facts.addresses == (("127.0.0.1", "ipv4"), ("::1", "ipv6"))
     assert facts.mx == ("10 mail.example.test.",)
     assert facts.spf == "v=spf1 mx -all" and facts.dmarc == "v=DMARC1; p=reject"
+    assert facts.submission_srv == ("0 1 587 mail.example.test.",)
+    assert facts.submissions_srv == ("0 1 465 mail.example.test.",)
+    assert facts.cname_chain == ()
     assert assess_dns(facts, errors, "en") == []
+
+
+async def test_cname_chain_is_followed_and_recorded(server: LoopbackDnsServer) -> None:
+    facts, _ = await probe_dns(resolver(server), "smtp.example.test", None)
+    assert facts.cname_chain == ("relay.example.test", "mail.example.test")
+    assert facts.addresses[0] == ("127.0.0.1", "ipv4")
+
+
+async def test_a_dangling_cname_is_host_not_found(server: LoopbackDnsServer) -> None:
+    facts, errors = await probe_dns(resolver(server), "dangling.example.test", None)
+    assert facts.cname_chain == ("gone.example.test",)
+    assert [f.code for f in assess_dns(facts, errors, "en")] == ["dns.host_not_found"]
+
+
+@pytest.mark.parametrize(
+    ("host", "domain", "flagged"),
+    [
+        ("smtp.gmail.com", "gmail-custom.test", False),
+        ("smtp.gmail.com", "wrong-spf.test", True),
+        ("smtp.office365.com", "wrong-spf.test", False),
+        ("mail.example.test", "wrong-spf.test", False),  # unknown provider: nothing to compare
+        ("smtp.gmail.com", "bare.test", False),  # no SPF at all is dns.spf_missing instead
+    ],
+)
+async def test_spf_that_leaves_out_the_provider(
+    server: LoopbackDnsServer, host: str, domain: str, flagged: bool
+) -> None:
+    from emaildiag.catalog.providers import provider_for_host
+    from emaildiag.checks.dns import assess_spf
+
+    facts, _ = await probe_dns(resolver(server), "mail.example.test", domain)
+    found = [f.code for f in assess_spf(facts, provider_for_host(host), "en")]
+    assert found == (["dns.spf_excludes_provider"] if flagged else [])
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,22 @@ def _smtp(on_starttls: bytes = b"", ehlo: bytes = b"250-x\r\n250 STARTTLS\r\n") 
     return smtp_script(ehlo=ehlo, replies={b"STARTTLS": on_starttls})
 
 
+async def _late_injection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """220 to STARTTLS, then plain text 0.3 s later, after the client has read the 220."""
+    writer.write(b"220 x ESMTP\r\n")
+    while line := await reader.readline():
+        if line.upper().startswith(b"STARTTLS"):
+            writer.write(b"220 go ahead\r\n")
+            await writer.drain()
+            await asyncio.sleep(0.3)
+            writer.write(b"250-injected\r\n250 AUTH PLAIN\r\n")
+            await writer.drain()
+            await asyncio.sleep(5)
+            return
+        writer.write(b"250-x\r\n250 STARTTLS\r\n")
+        await writer.drain()
+
+
 def target(port: int, mode: str) -> Target:
     return Target(HOST, "127.0.0.1", "ipv4", port, mode)
 
@@ -88,6 +104,7 @@ def codes(facts: ProbeFacts, verify_tls: bool = True) -> set[str]:
             "tls.starttls_injection",
         ),
         (_smtp(b"454 4.7.0 TLS not available\r\n"), "starttls", "tls.starttls_failed"),
+        (_late_injection, "starttls", "tls.starttls_injection"),
         (_smtp(ehlo=b"250-x\r\n250 AUTH PLAIN\r\n"), "starttls", "tls.starttls_missing"),
         (_banner(b"220 plain text here\r\n"), "implicit", "tls.implicit_on_starttls_port"),
         (_silent, "implicit", "tls.handshake_failed"),
@@ -149,6 +166,7 @@ async def test_modes_are_detected_and_mixups_named(
         (CertKind.NOT_YET_VALID, {"tls.cert_not_yet_valid"}),
         (CertKind.UNTRUSTED_CA, {"tls.cert_untrusted"}),
         (CertKind.EXPIRING, {"tls.cert_expiring"}),
+        (CertKind.CHAIN_INCOMPLETE, {"tls.cert_chain_incomplete"}),
     ],
 )
 async def test_certificate_kinds(pki: TestPKI, kind: CertKind, expected: set[str]) -> None:
@@ -246,3 +264,22 @@ async def test_a_server_echoing_the_credentials_never_gets_them_into_the_report(
     assert canary not in text and blob not in text
     assert "[redacted]" in (report.auth.reply or "")
     assert any("[redacted]" in t["text"] for t in json.loads(report.to_json())["transcript"])
+
+
+async def test_antivirus_re_signing_is_named(tmp_path: object) -> None:
+    """An antivirus installs its own root and re-signs mail traffic: it verifies, and is
+    still worth a warning (the real server's certificate is never seen)."""
+    import trustme
+
+    av = trustme.CA(organization_name="Avast Web/Mail Shield Root")
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    av.issue_cert(HOST).configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    av.configure_trust(client_ctx)
+    ctx = ProbeContext(
+        client_ctx, Transcript(Redactor(())), FAST, "client.test", lambda: dt.datetime.now(dt.UTC)
+    )
+    async with scripted(_smtp(ehlo=b"250-x\r\n250 AUTH PLAIN\r\n"), server_ctx) as port:
+        facts = await probe_port(target(port, "implicit"), ctx)
+    assert facts.tls and facts.tls.verified
+    assert "tls.intercepted" in codes(facts)

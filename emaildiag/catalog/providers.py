@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PROVIDERS", "ProviderInfo", "provider_for_host"]
+__all__ = ["PROVIDERS", "ProviderInfo", "provider_for_host", "spf_authorises"]
 
 _ISPDB = "https://github.com/thunderbird/autoconfig/blob/master/ispdb/"
 _CHATMAIL = "https://github.com/chatmail/provider-db/blob/main/_providers/"
@@ -39,6 +39,7 @@ class ProviderInfo:
     smtp_hosts: tuple[str, ...]
     sources: tuple[str, ...]
     spaced_app_password: str | None = None
+    spf_includes: tuple[str, ...] = ()  # SPF include/redirect targets that authorise it
 
 
 PROVIDERS: tuple[ProviderInfo, ...] = (
@@ -52,6 +53,7 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
             "https://knowledge.workspace.google.com/kb/how-to-generate-an-app-passwords-000009237",
         ),
         spaced_app_password=r"[a-z]{4}(?:[ \u00a0][a-z]{4}){3}",  # noqa: S106 (a pattern)
+        spf_includes=("_spf.google.com",),
     ),
     ProviderInfo(
         "microsoft365",
@@ -61,6 +63,7 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
             "https://docs.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission",
             "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/opt-in-exchange-online-endpoint-for-legacy-tls-using-smtp-auth",
         ),
+        spf_includes=("spf.protection.outlook.com",),
     ),
     ProviderInfo(
         "outlook",
@@ -77,6 +80,7 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
             _CHATMAIL + "yahoo.md",
             "https://help.yahoo.com/kb/SLN15241.html",
         ),
+        spf_includes=("spf.mail.yahoo.com",),
     ),
     ProviderInfo(
         "aol",
@@ -89,18 +93,21 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
         "iCloud Mail",
         ("smtp.mail.me.com",),
         ("https://support.apple.com/HT202304", _ISPDB + "me.com.xml", _CHATMAIL + "icloud.md"),
+        spf_includes=("icloud.com",),
     ),
     ProviderInfo(
         "zoho",
         "Zoho Mail",
         tuple(f"{prefix}.{dc}" for prefix in ("smtp", "smtppro") for dc in _ZOHO_DCS),
         ("https://github.com/thunderbird/autoconfig/tree/master/ispdb", _CHATMAIL + "zoho.md"),
+        spf_includes=("zoho.*", "zohomail.*", "spf.zoho.*"),
     ),
     ProviderInfo(
         "fastmail",
         "Fastmail",
         ("smtp.fastmail.com",),
         ("https://www.fastmail.com/help/technical/servernamesandports.html",),
+        spf_includes=("spf.messagingengine.com",),
     ),
     ProviderInfo(
         "gmx",
@@ -115,14 +122,23 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
         (
             "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/integrating-with-the-smtp-api.md",
         ),
+        spf_includes=("sendgrid.net",),
     ),
     ProviderInfo(
         "ses",
         "Amazon SES",
         ("email-smtp.*.amazonaws.com",),
         ("https://docs.aws.amazon.com/ses/latest/dg/smtp-connect.html",),
+        spf_includes=("amazonses.com",),
     ),
 )
+
+
+def spf_authorises(provider: ProviderInfo, targets: list[str]) -> bool:
+    """Whether one of the SPF include/redirect ``targets`` is one of the provider's
+    (``*`` stands for one label, as in ``zoho.*``)."""
+    wanted = [p.split(".") for p in provider.spf_includes]
+    return any(_matches(w, t.lower().rstrip(".").split(".")) for w in wanted for t in targets)
 
 
 def provider_for_host(host: str) -> ProviderInfo | None:

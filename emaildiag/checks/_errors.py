@@ -60,6 +60,10 @@ def session_problem(exc: BaseException, phase: str) -> tuple[str, str]:
     ``handshake`` (implicit TLS), ``command``.
     """
     if phase == "starttls_handshake":
+        if is_plaintext_on_tls(exc):
+            # Plain text where the ServerHello should be: bytes injected after the 220
+            # (a broken middlebox or an attack, CVE-2011-0411 class), arriving late.
+            return "tls.starttls_injection", str(exc)
         phase = "starttls"
     if isinstance(exc, InjectionError):
         return "tls.starttls_injection", exc.reason

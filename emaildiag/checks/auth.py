@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import functools
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,9 +33,16 @@ class Credentials:
     password: str = ""
     sender: str = ""
     recipient: str = ""
+    oauth_token: str = ""  # an OAuth2 access token: sign in with XOAUTH2 instead
 
     def __repr__(self) -> str:
         return f"Credentials(username={self.username!r}, password=***)"
+
+    def mechanism(self, offered: tuple[str, ...]) -> str | None:
+        """The one mechanism to use: XOAUTH2 for a token; else PLAIN, else LOGIN."""
+        if self.oauth_token:
+            return "XOAUTH2" if "XOAUTH2" in offered else None
+        return next((m for m in ("PLAIN", "LOGIN") if m in offered), None)
 
 
 @dataclass
@@ -105,13 +113,15 @@ async def _authenticate(
     if not mechs:
         f = make_finding("smtp.auth_not_offered", port=port, lang=lang)
         return AuthOutcome(AuthFacts("skipped", port), SendFacts(), (f,))
-    mech = "PLAIN" if "PLAIN" in mechs else "LOGIN" if "LOGIN" in mechs else None
+    mech = creds.mechanism(mechs)
     if mech is None:
         f = finding("auth.mechanism_unsupported", detail=printable(" ".join(mechs), 200))
         return AuthOutcome(AuthFacts("error", port), SendFacts(), (f,))
     try:
         progress.port, progress.mechanism = port, mech
-        reply = await (_plain if mech == "PLAIN" else _login)(session, creds, ctx)
+        t0 = time.monotonic()
+        reply = await _MECHANISMS[mech](session, creds, ctx)
+        session.timings["auth"] = round((time.monotonic() - t0) * 1000, 1)
     except ProtocolError as exc:
         f = make_finding("smtp.protocol_error", port=port, lang=lang, detail=exc.reason)
         return AuthOutcome(AuthFacts("error", port, mechanism=mech), SendFacts(), (f,))
@@ -125,6 +135,7 @@ async def _authenticate(
         reply.code,
         mech,
         printable(str(reply), 300),
+        dict(session.timings),
     )
     outcome = finding(code, detail=facts.reply)
     if code != "auth.ok":
@@ -138,6 +149,17 @@ async def _plain(session: Session, creds: Credentials, ctx: ProbeContext) -> Rep
     return await session.channel.command(
         f"AUTH PLAIN {blob}", ctx.limits.command, shown="AUTH PLAIN [redacted]"
     )
+
+
+async def _xoauth2(session: Session, creds: Credentials, ctx: ProbeContext) -> Reply:
+    """Google's and Microsoft's SASL XOAUTH2: a failure comes as a 334 with a JSON error,
+    answered with an empty line to get the final reply."""
+    ch, t = session.channel, ctx.limits.command
+    blob = _b64(f"user={creds.username}\x01auth=Bearer {creds.oauth_token}\x01\x01")
+    reply = await ch.command(f"AUTH XOAUTH2 {blob}", t, shown="AUTH XOAUTH2 [redacted]")
+    if reply.code == 334:
+        reply = await ch.command("", t)
+    return reply
 
 
 async def _login(session: Session, creds: Credentials, ctx: ProbeContext) -> Reply:
@@ -186,3 +208,6 @@ async def _sender_check(
         "send.sender_accepted", port=port, lang=lang, email=creds.sender, code=reply.code
     )
     return SendFacts("ok", "rcpt", reply.code, printable(str(reply), 300)), [ok]
+
+
+_MECHANISMS = {"PLAIN": _plain, "LOGIN": _login, "XOAUTH2": _xoauth2}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from emaildiag.catalog import make_finding
+from emaildiag.catalog.providers import ProviderInfo, spf_authorises
 from emaildiag.model import DnsFacts, Family, Finding
 from emaildiag.redact import printable
 
@@ -121,20 +122,43 @@ async def _lookup(
         timings[f"{rdtype} {name}"] = round((time.monotonic() - t0) * 1000, 1)
 
 
+MAX_CNAME_CHAIN = 8  # RFC 1034 resolvers stop following aliases somewhere; so do we
+
+
+async def _cname_chain(resolver: Resolver, host: str, timings: dict[str, float]) -> tuple[str, ...]:
+    """The aliases ``host`` goes through, one CNAME query per link (RFC 1034 §3.6.2)."""
+    chain: list[str] = []
+    name = host
+    while len(chain) < MAX_CNAME_CHAIN:
+        answer = await _lookup(resolver, name, "CNAME", timings)
+        if isinstance(answer, DnsError) or not answer:
+            break
+        name = answer[0].rstrip(".").lower()
+        if name in chain or name == host:
+            break  # a loop: the address queries will say so
+        chain.append(name)
+    return tuple(printable(n, 255) for n in chain)
+
+
 async def probe_dns(
     resolver: Resolver, host: str, domain: str | None
 ) -> tuple[DnsFacts, dict[str, DnsError]]:
-    """Host A/AAAA and the domain's MX, SPF and DMARC, all concurrently."""
+    """Host CNAME chain, A/AAAA, and the domain's MX, SPF, DMARC and submission SRV
+    records, all concurrently. ``host`` is empty when the settings name an IP address."""
     timings: dict[str, float] = {}
-    queries = {"A": (host, "A"), "AAAA": (host, "AAAA")}
+    queries = {"A": (host, "A"), "AAAA": (host, "AAAA")} if host else {}
     if domain:
         queries |= {
             "MX": (domain, "MX"),
             "TXT": (domain, "TXT"),
             "DMARC": (f"_dmarc.{domain}", "TXT"),
+            "SUBMISSION": (f"_submission._tcp.{domain}", "SRV"),
+            "SUBMISSIONS": (f"_submissions._tcp.{domain}", "SRV"),
         }
     names = list(queries)
-    results = await asyncio.gather(*(_lookup(resolver, n, t, timings) for n, t in queries.values()))
+    lookups = [_lookup(resolver, n, t, timings) for n, t in queries.values()]
+    chain_task = asyncio.ensure_future(_cname_chain(resolver, host, timings) if host else _none())
+    results, chain = await asyncio.gather(asyncio.gather(*lookups), chain_task)
     got = dict(zip(names, results, strict=True))
     errors = {k: v for k, v in got.items() if isinstance(v, DnsError)}
     ok = {k: v for k, v in got.items() if not isinstance(v, DnsError)}
@@ -145,13 +169,43 @@ async def probe_dns(
     facts = DnsFacts(
         host=host,
         addresses=tuple(addresses),
+        cname_chain=chain,
         domain=domain,
         mx=tuple(printable(m, 255) for m in ok.get("MX", [])),
         spf=printable(spf, 500) if spf else None,
         dmarc=printable(dmarc, 500) if dmarc else None,
+        submission_srv=tuple(printable(r, 255) for r in ok.get("SUBMISSION", [])),
+        submissions_srv=tuple(printable(r, 255) for r in ok.get("SUBMISSIONS", [])),
         timings=timings,
     )
     return facts, errors
+
+
+async def _none() -> tuple[str, ...]:
+    return ()
+
+
+def spf_targets(spf: str) -> list[str]:
+    """The ``include:`` and ``redirect=`` domains of an SPF record (RFC 7208 §5.2, §6.1)."""
+    targets = []
+    for term in spf.split()[1:]:
+        term = term.lstrip("+-~?").lower()
+        for prefix in ("include:", "redirect="):
+            if term.startswith(prefix):
+                targets.append(term[len(prefix) :])
+    return targets
+
+
+def assess_spf(facts: DnsFacts, provider: ProviderInfo | None, lang: str) -> list[Finding]:
+    """The domain publishes SPF, but it does not name the provider that sends its mail,
+    so receivers may reject or junk it. Nested includes are not followed: a provider
+    is expected to be named directly, as their setup guides say."""
+    if not (facts.spf and facts.domain and provider and provider.spf_includes):
+        return []
+    if spf_authorises(provider, spf_targets(facts.spf)):
+        return []
+    code = "dns.spf_excludes_provider"
+    return [make_finding(code, domain=facts.domain, provider=provider.name, lang=lang)]
 
 
 def assess_dns(facts: DnsFacts, errors: Mapping[str, DnsError], lang: str) -> list[Finding]:
@@ -159,7 +213,7 @@ def assess_dns(facts: DnsFacts, errors: Mapping[str, DnsError], lang: str) -> li
     out: list[Finding] = []
     host = facts.host
     a, aaaa = errors.get("A"), errors.get("AAAA")
-    if not facts.addresses:
+    if host and not facts.addresses:
         kinds = {e.kind for e in (a, aaaa) if e}
         if "nxdomain" in kinds:
             out.append(make_finding("dns.host_not_found", host=host, lang=lang))

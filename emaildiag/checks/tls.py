@@ -19,6 +19,7 @@ import warnings
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from emaildiag.catalog import make_finding
 from emaildiag.model import CertificateFacts, Finding, Severity, TlsFacts
@@ -115,6 +116,18 @@ def _san(cert: x509.Certificate) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _ca_issuers(cert: x509.Certificate) -> tuple[str, ...]:
+    try:
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except (x509.ExtensionNotFound, ValueError):
+        return ()
+    return tuple(
+        printable(str(d.access_location.value), 300)
+        for d in aia
+        if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
+    )
+
+
 def _self_signed(cert: x509.Certificate) -> bool:
     if cert.issuer != cert.subject:
         return False
@@ -147,6 +160,7 @@ def certificate_facts(der: bytes, now: dt.datetime) -> CertificateFacts:
         signature_algorithm=sig_name,
         sha256=hashlib.sha256(der).hexdigest(),
         self_signed=_self_signed(cert),
+        ca_issuers=_ca_issuers(cert),
     )
 
 
@@ -200,6 +214,11 @@ def assess_tls(
     if cert.self_signed:
         sev = Severity.ERROR if verify_tls else Severity.INFO
         out.append(finding("tls.cert_self_signed", host=host, severity=sev))
+    elif code in _UNTRUSTED and cert.ca_issuers:
+        # A public CA names where its intermediate lives; a private CA usually does not.
+        # So "unable to get local issuer" with that pointer means the server left the
+        # intermediate out (testssl.sh's "chain incomplete"), not an unknown root.
+        out.append(finding("tls.cert_chain_incomplete", host=host))
     elif code in _UNTRUSTED or code == _SELF_SIGNED:
         out.append(finding("tls.cert_untrusted", host=host, issuer=cert.issuer))
     if any(marker in cert.issuer.lower() for marker in _INTERCEPTORS):

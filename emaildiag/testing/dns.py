@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import dns.flags
 import dns.message
+import dns.name
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
@@ -83,12 +84,25 @@ class LoopbackDnsServer:
             return None
         if first in BEHAVIOURS:
             response.set_rcode(BEHAVIOURS[first])
-        elif (name, rdtype) in self.zone:
-            rrset = dns.rrset.from_text_list(
-                question.name, 300, dns.rdataclass.IN, question.rdtype, self.zone[(name, rdtype)]
-            )
-            response.answer.append(rrset)
-        elif not any(n == name for n, _ in self.zone):
-            response.set_rcode(dns.rcode.NXDOMAIN)
+        else:
+            name = self._chase(response, name, rdtype)
+            if (name, rdtype) in self.zone:
+                response.answer.append(self._rrset(name, rdtype))
+            elif not any(n == name for n, _ in self.zone):
+                response.set_rcode(dns.rcode.NXDOMAIN)
         response.flags |= dns.flags.AA
         return response.to_wire()
+
+    def _chase(self, response: dns.message.Message, name: str, rdtype: str) -> str:
+        """Follow CNAMEs inside the zone as a resolver would, adding each to the answer."""
+        for _ in range(8):
+            if rdtype == "CNAME" or (name, "CNAME") not in self.zone:
+                break
+            response.answer.append(self._rrset(name, "CNAME"))
+            name = self.zone[(name, "CNAME")][0].rstrip(".").lower()
+        return name
+
+    def _rrset(self, name: str, rdtype: str) -> dns.rrset.RRset:
+        return dns.rrset.from_text_list(
+            dns.name.from_text(name), 300, dns.rdataclass.IN, rdtype, self.zone[(name, rdtype)]
+        )

@@ -21,7 +21,7 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 __all__ = ["WRONG_HOSTNAME", "CertKind", "TestPKI"]
 
@@ -29,6 +29,7 @@ WRONG_HOSTNAME = "wrong.example.test"
 """The only name a ``WRONG_HOST`` certificate is valid for (RFC 6761 reserves ``.test``)."""
 
 _DAY = datetime.timedelta(days=1)
+AIA_URL = "http://ca.emaildiag.test/intermediate.der"  # never fetched: it only has to be named
 _LOOPBACK_IPS = ("127.0.0.1", "::1")
 
 
@@ -50,6 +51,9 @@ class CertKind(enum.Enum):
     WRONG_HOST = "wrong_host"
     SELF_SIGNED = "self_signed"
     UNTRUSTED_CA = "untrusted_ca"
+    CHAIN_INCOMPLETE = "chain_incomplete"
+    """Issued by an intermediate of the trusted CA, served *without* the intermediate,
+    and naming it in an AIA "CA Issuers" URL as public CAs do: OpenSSL says 20."""
 
 
 class TestPKI:
@@ -144,6 +148,8 @@ class TestPKI:
             if self._untrusted_ca is None:
                 self._untrusted_ca = trustme.CA(organization_name="emaildiag untrusted CA")
             leaf = self._untrusted_ca.issue_cert(*ids)
+        elif kind is CertKind.CHAIN_INCOMPLETE:
+            return _leaf_without_intermediate(self._ca.create_child_ca(), ids, now)
         elif kind is CertKind.WRONG_HOST:
             leaf = self._ca.issue_cert(WRONG_HOSTNAME)
         elif kind is CertKind.EXPIRED:
@@ -177,6 +183,41 @@ def _self_signed_pem(identities: tuple[str, ...], now: datetime.datetime) -> byt
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.SubjectAlternativeName(_general_names(identities)), critical=False)
         .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return key_pem + certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def _leaf_without_intermediate(
+    intermediate: trustme.CA, identities: tuple[str, ...], now: datetime.datetime
+) -> bytes:
+    """Key + leaf PEM only: the server will not send ``intermediate``."""
+    issuer = x509.load_pem_x509_certificate(intermediate.cert_pem.bytes())
+    issuer_key = serialization.load_pem_private_key(intermediate.private_key_pem.bytes(), None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    aia = x509.AuthorityInformationAccess(
+        [
+            x509.AccessDescription(
+                AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(AIA_URL)
+            )
+        ]
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, identities[0])]))
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - _DAY)
+        .not_valid_after(now + 60 * _DAY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName(_general_names(identities)), critical=False)
+        .add_extension(aia, critical=False)
+        .sign(issuer_key, hashes.SHA256())  # type: ignore[arg-type]
     )
     key_pem = key.private_bytes(
         serialization.Encoding.PEM,

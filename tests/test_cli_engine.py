@@ -1,0 +1,126 @@
+"""`emaildiag check` end to end: a real server, a real DNS server, the real CLI process."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+from cli_process import ENV, run_cli
+
+from emaildiag.testing import ServerSpec, SmtpTestServer, TestPKI
+from emaildiag.testing.blackhole import BlackholePort
+from emaildiag.testing.dns import LoopbackDnsServer
+
+HOST, DOMAIN = "mail.emaildiag.test", "emaildiag.test"
+USER, PASSWORD = f"alice@{DOMAIN}", "Right-Password-1"
+ZONE = {
+    (HOST, "A"): ["127.0.0.1"],
+    (DOMAIN, "MX"): [f"10 {HOST}."],
+    (DOMAIN, "TXT"): ['"v=spf1 mx -all"'],
+    (f"_dmarc.{DOMAIN}", "TXT"): ['"v=DMARC1; p=reject"'],
+}
+
+
+@pytest.fixture(scope="module")
+def dns() -> Iterator[LoopbackDnsServer]:
+    with LoopbackDnsServer(ZONE) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def smtp(pki: TestPKI) -> Iterator[SmtpTestServer]:
+    with SmtpTestServer(ServerSpec(mode="starttls", users={USER: PASSWORD}), pki) as server:
+        yield server
+
+
+def check(
+    dns: LoopbackDnsServer, port: int, password: str, *extra: str, env: dict[str, str] | None = None
+):  # type: ignore[no-untyped-def]
+    return run_cli(
+        "check",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--ports",
+        str(port),
+        "--username",
+        USER,
+        "--password-env",
+        "PW",
+        "--dns-server",
+        dns.address,
+        "--json",
+        "-",
+        *extra,
+        env=(env or ENV) | {"PW": password},
+    )
+
+
+def test_right_password_is_ok(dns: LoopbackDnsServer, smtp: SmtpTestServer, pki: TestPKI) -> None:
+    r = check(dns, smtp.port, PASSWORD, "--ca-file", str(pki.ca_file))
+    data = json.loads(r.stdout)
+    assert r.returncode == 0, [f["code"] for f in data["findings"]]
+    assert data["verdict"] == "ok" and data["auth"]["result"] == "ok"
+    assert PASSWORD not in r.stdout + r.stderr
+
+
+def test_wrong_password_is_rejected(
+    dns: LoopbackDnsServer, smtp: SmtpTestServer, pki: TestPKI
+) -> None:
+    r = check(dns, smtp.port, "Wrong-Password-1", "--ca-file", str(pki.ca_file))
+    data = json.loads(r.stdout)
+    assert r.returncode == 1
+    assert "auth.rejected" in {f["code"] for f in data["findings"]}
+    assert data["auth"]["result"] == "rejected" and data["auth"]["code"] == 535
+
+
+def test_ssl_cert_file_is_the_trust_store(
+    dns: LoopbackDnsServer, smtp: SmtpTestServer, pki: TestPKI
+) -> None:
+    r = check(dns, smtp.port, PASSWORD, env=ENV | {"SSL_CERT_FILE": str(pki.ca_file)})
+    assert r.returncode == 0
+    assert json.loads(r.stdout)["probes"][0]["tls"]["verified"] is True
+    # without it, the throw-away CA is unknown: untrusted, and the password stays home
+    r = check(dns, smtp.port, PASSWORD, env=ENV | {"SSL_CERT_FILE": os.devnull})
+    data = json.loads(r.stdout)
+    assert "tls.cert_untrusted" in {f["code"] for f in data["findings"]}
+    assert data["auth"]["result"] == "skipped"
+
+
+def test_a_filtered_port_with_timeout_3_ends_under_5_seconds(
+    dns: LoopbackDnsServer, smtp: SmtpTestServer, pki: TestPKI
+) -> None:
+    with BlackholePort() as dead:
+        t0 = time.monotonic()
+        r = run_cli(
+            "check",
+            "--host",
+            HOST,
+            "--port",
+            str(smtp.port),
+            "--ports",
+            f"{dead},{smtp.port}",
+            "--username",
+            USER,
+            "--password-env",
+            "PW",
+            "--dns-server",
+            dns.address,
+            "--ca-file",
+            str(pki.ca_file),
+            "--timeout",
+            "3",
+            "--json",
+            "-",
+            env=ENV | {"PW": PASSWORD},
+        )
+        elapsed = time.monotonic() - t0
+    data = json.loads(r.stdout)
+    assert elapsed < 5.0
+    states = {p["port"]: p["state"] for p in data["probes"]}
+    assert states == {dead: "filtered", smtp.port: "open"}
+    assert data["auth"]["result"] == "ok"
