@@ -114,6 +114,18 @@ class TlsFacts:
     certificate: CertificateFacts | None = None
 
 
+def extensions(ehlo: tuple[str, ...]) -> dict[str, str]:
+    """EHLO lines as ``{KEYWORD: parameters}`` (RFC 5321 §4.1.1.1): SIZE, AUTH, STARTTLS,
+    8BITMIME, SMTPUTF8, PIPELINING … with their values, e.g. ``{"SIZE": "35882577"}``."""
+    out: dict[str, str] = {}
+    for line in ehlo:
+        keyword, _, params = line.partition(" ")
+        if keyword.upper().startswith("AUTH="):  # the pre-RFC 4954 form some servers add
+            keyword, params = "AUTH", line[5:]
+        out.setdefault(keyword.upper(), params.strip())
+    return out
+
+
 @dataclass(frozen=True)
 class ProbeFacts:
     """One TCP/SMTP conversation with one address on one port."""
@@ -135,6 +147,10 @@ class ProbeFacts:
     def to_dict(self) -> dict[str, Any]:
         d = _plain(self)
         d["tls"] = _plain(self.tls) if self.tls else None
+        d["extensions"] = {
+            "before_tls": extensions(self.ehlo),
+            "after_tls": extensions(self.ehlo_tls),
+        }
         return d
 
 

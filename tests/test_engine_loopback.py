@@ -40,6 +40,15 @@ async def test_ok_scenario_authenticates_and_checks_the_sender() -> None:
     other = next(p for p in report.probes if p.port == env.other.port)
     assert other.mode == "implicit" and other.tls and other.tls.verified
     assert {"connect", "greeting", "ehlo", "starttls", "ehlo_tls"} <= set(main.timings)
+    assert {"connect", "greeting", "ehlo", "starttls", "ehlo_tls", "auth"} <= set(
+        report.auth.timings
+    )
+    ext = json.loads(report.to_json())["probes"][0]["extensions"]
+    assert "STARTTLS" in ext["before_tls"] and "AUTH" not in ext["before_tls"]
+    assert (
+        ext["after_tls"]["AUTH"].split() == ["LOGIN", "PLAIN"]
+        and ext["after_tls"]["SIZE"].isdigit()
+    )
 
 
 async def test_wrong_password_is_rejected_once() -> None:
