@@ -237,6 +237,8 @@ class Report:
     duration_ms: float | None = None
     lang: str = "en"
     version: str = ""
+    root_cause: Finding | None = None  # the finding to fix first (see emaildiag.guidance)
+    recommended: Mapping[str, Any] | None = None  # settings seen to work, when any
 
     @property
     def verdict(self) -> Verdict:
@@ -260,6 +262,8 @@ class Report:
             "probes": [p.to_dict() for p in self.probes],
             "auth": _plain(self.auth),
             "send": _plain(self.send),
+            "root_cause": self.root_cause.to_dict() if self.root_cause else None,
+            "recommended": dict(self.recommended) if self.recommended else None,
             "findings": [f.to_dict() for f in self.findings],
             "transcript": [_plain(t) for t in self.transcript],
             "jobs": [_plain(j) for j in self.jobs],

@@ -43,6 +43,7 @@ from emaildiag.checks.ports import (
 from emaildiag.checks.session import Limits, Target
 from emaildiag.checks.tls import verifying_context
 from emaildiag.checks.wire import Transcript
+from emaildiag.guidance import recommended, root_cause, step_of
 from emaildiag.jobs import CheckContext, CustomCheck, Event, Run
 from emaildiag.model import (
     AuthFacts,
@@ -168,9 +169,22 @@ async def adiagnose(
     finished = opts.clock()
     scrub = redactor.scrub
     findings = [dataclasses.replace(f, detail=scrub(f.detail)) for f in run.findings]
+    network = scrub(report_args)
+    ordered = _ordered(findings)
+    cause = root_cause(ordered, normalized.port)
+    if cause is not None:  # the cause leads; the rest keep their order
+        ordered = (cause, *(f for f in ordered if f is not cause))
     return Report(
         settings=normalized.redacted(),
-        findings=_ordered(findings),
+        findings=ordered,
+        root_cause=cause,
+        recommended=recommended(
+            normalized.host,
+            normalized.username,
+            normalized.port,
+            network.get("probes", ()),
+            network.get("auth", AuthFacts()),
+        ),
         provider=Provider(info.id, info.name) if info else None,
         jobs=scrub(tuple(run.jobs)),
         started_at=started.isoformat(),
@@ -178,7 +192,7 @@ async def adiagnose(
         duration_ms=run.elapsed_ms(),
         lang=run.lang,
         version=__version__,
-        **scrub(report_args),
+        **network,
     )
 
 
@@ -190,7 +204,7 @@ def _ordered(findings: list[Finding]) -> tuple[Finding, ...]:
         if key not in seen:
             seen.add(key)
             unique.append(f)
-    return tuple(sorted(unique, key=lambda f: -f.severity.rank))
+    return tuple(sorted(unique, key=lambda f: (-f.severity.rank, step_of(f.code))))
 
 
 async def _network(

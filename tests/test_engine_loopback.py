@@ -109,6 +109,8 @@ async def test_no_starttls_means_no_password_on_the_wire() -> None:
         tls_attempts = list(env.other.auth_log)
     assert {"tls.starttls_missing", "smtp.auth_before_tls"} <= set(report.codes())
     assert plain_attempts == []  # the plain server offered AUTH; it never got the password
+    assert report.root_cause is not None and report.root_cause.code == "tls.starttls_missing"
+    assert report.recommended and report.recommended["security"] == "implicit"
     # the sign-in moved to the port that has TLS, and says so
     assert report.auth.port == env.other.port
     assert [a.over_tls for a in tls_attempts] == [True]
@@ -191,3 +193,9 @@ async def test_the_configured_port_filtered_is_an_error() -> None:
     assert any(f.code == "port.filtered" and f.severity.value == "error" for f in report.findings)
     assert report.verdict == "error"
     assert report.auth.result == "ok" and report.auth.port == env.main.port  # the working fallback
+    # "port X is blocked here; port Y works": the cause first, and the change to make
+    assert report.root_cause is not None and report.root_cause.code == "port.filtered"
+    assert report.findings[0] is report.root_cause
+    assert report.recommended is not None
+    assert report.recommended["port"] == env.main.port and report.recommended["changed"] is True
+    assert report.recommended["signed_in"] is True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from emaildiag.model import ProbeFacts, Report, Severity
+from emaildiag.model import Finding, ProbeFacts, Report, Severity
 from emaildiag.redact import printable
 
 WORDS: dict[str, dict[str, str]] = {
@@ -18,6 +18,9 @@ WORDS: dict[str, dict[str, str]] = {
         "passed": "What was checked",
         "ports": "Ports",
         "details": "details",
+        "cause": "Most likely cause",
+        "works": "Settings seen to work",
+        "other": "Also found",
         Severity.ERROR.value: "ERROR",
         Severity.WARNING.value: "WARNING",
         Severity.INFO.value: "ok",
@@ -35,6 +38,9 @@ WORDS: dict[str, dict[str, str]] = {
         "passed": "Cosa è stato verificato",
         "ports": "Porte",
         "details": "dettagli",
+        "cause": "Causa più probabile",
+        "works": "Impostazioni che funzionano",
+        "other": "Altro da sapere",
         Severity.ERROR.value: "ERRORE",
         Severity.WARNING.value: "AVVISO",
         Severity.INFO.value: "ok",
@@ -54,16 +60,22 @@ def render_text(report: Report) -> str:
         f"{w['verdict']}: {w[verdict].upper()} — {w['verdict_' + verdict]}",
         "",
     ]
-    problems = [f for f in report.findings if f.severity is not Severity.INFO]
+    cause = report.root_cause
+    if cause is not None:
+        lines.append(f"{w['cause']}:")
+        lines += _finding_lines(cause, w)
+        lines.append("")
+    rec = report.recommended
+    if rec and (rec.get("changed") or report.verdict == "error"):
+        security = w.get(str(rec.get("security")), str(rec.get("security")))
+        lines.append(f"{w['works']}: {rec['host']}, {rec['port']} ({security}), {rec['username']}")
+        lines.append("")
+    problems = [f for f in report.findings if f.severity is not Severity.INFO and f is not cause]
     passed = [f for f in report.findings if f.severity is Severity.INFO]
     if problems:
-        lines.append(f"{w['fix']}:")
+        lines.append(f"{w['other'] if cause else w['fix']}:")
         for f in problems:
-            lines.append(f"  [{w[f.severity.value]}] {f.title}  ({f.code})")
-            if f.fix:
-                lines.append(f"      → {f.fix}")
-            if f.detail:
-                lines.append(f"      {w['details']}: {printable(f.detail, 300)}")
+            lines += _finding_lines(f, w)
         lines.append("")
     if passed:
         lines.append(f"{w['passed']}:")
@@ -73,6 +85,15 @@ def render_text(report: Report) -> str:
         lines.append(f"{w['ports']}:")
         lines += [_probe_line(p, w) for p in report.probes]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _finding_lines(f: Finding, w: Mapping[str, str]) -> list[str]:
+    lines = [f"  [{w[f.severity.value]}] {f.title}  ({f.code})"]
+    if f.fix:
+        lines.append(f"      → {f.fix}")
+    if f.detail:
+        lines.append(f"      {w['details']}: {printable(f.detail, 300)}")
+    return lines
 
 
 def _probe_line(p: ProbeFacts, w: Mapping[str, str]) -> str:
