@@ -186,9 +186,10 @@ class AuthFacts:
 @dataclass(frozen=True)
 class SendFacts:
     result: SendResult = "not_attempted"
-    stage: str | None = None
+    stage: str | None = None  # "mail", "rcpt" (sender check) or "data" (the test email)
     code: int | None = None
     reply: str | None = None
+    queue_id: str | None = None
 
 
 @dataclass(frozen=True)

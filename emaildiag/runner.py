@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import datetime as dt
+import email.policy
 import functools
 import ipaddress
 import ssl
@@ -40,6 +41,7 @@ from emaildiag.checks.ports import (
     mode_for_port,
     probe_port,
 )
+from emaildiag.checks.send import Delivery
 from emaildiag.checks.session import Limits, Target
 from emaildiag.checks.tls import verifying_context
 from emaildiag.checks.wire import Transcript
@@ -78,6 +80,8 @@ class Options:
     ca_file: str | None = None
     recipient: str | None = None
     oauth_token: str = ""
+    send_test: str | None = None  # None: no test email; "": to the sender; else to this address
+    attach_pdf: bool = False
     checks: Sequence[CustomCheck] = ()
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
@@ -130,6 +134,8 @@ async def adiagnose(
     ca_file: str | None = None,
     recipient: str | None = None,
     oauth_token: str | None = None,
+    send_test: str | None = None,
+    attach_pdf: bool = False,
     lang: str | None = None,
     port_modes: Mapping[int, str] | None = None,
     checks: Sequence[CustomCheck] = (),
@@ -142,12 +148,24 @@ async def adiagnose(
     ``now`` the clock seam for certificate dates; ``checks`` adds custom jobs;
     ``port_modes`` says how a non-standard port speaks (``starttls``/``implicit``)
     instead of detecting it; ``oauth_token`` (an OAuth2 access token) signs in with
-    XOAUTH2 instead of the password.
+    XOAUTH2 instead of the password; ``send_test`` sends one real test email after a
+    successful sign-in (to that address, or ``""`` for the sender itself), with a PDF
+    attached when ``attach_pdf``.
     """
     opts = Options(
-        timeout, ports, port_modes or {}, resolver, dns_server, ca_file, recipient,
-        oauth_token or "", checks, now or (lambda: dt.datetime.now(dt.UTC)),
-    )  # fmt: skip
+        timeout,
+        ports,
+        port_modes or {},
+        resolver,
+        dns_server,
+        ca_file,
+        recipient,
+        oauth_token or "",
+        send_test,
+        attach_pdf,
+        checks,
+        now or (lambda: dt.datetime.now(dt.UTC)),
+    )
     started = opts.clock()
     normalized, setting_findings = normalize_settings(settings)
     redactor = Redactor([normalized.password, opts.oauth_token], normalized.username)
@@ -284,6 +302,28 @@ async def _custom(run: Run, check: CustomCheck, ctx: CheckContext) -> None:
     run.findings.extend(await check.run(ctx))
 
 
+def _delivery(s: Settings, opts: Options, port: int, mode: str, lang: str) -> Delivery:
+    """The sender check's envelope or, with ``send_test``, the test email's (SPEC §2.8):
+    To the given address or the sender, the copy as an envelope-only recipient."""
+    if opts.send_test is None:
+        return Delivery(s.sender, (opts.recipient or s.sender,))
+    from emaildiag.message import build_test_message, envelope_recipients
+
+    to = opts.send_test or s.sender
+    summary = {"host": s.host, "port": str(port), "security": mode, "username": s.username}
+    message = build_test_message(
+        sender=s.sender,
+        to=to,
+        reply_to=s.reply_to,
+        settings_summary=summary,
+        lang=lang,
+        attach_pdf=opts.attach_pdf,
+        now=opts.clock(),
+    )
+    data = message.as_bytes(policy=email.policy.SMTP)
+    return Delivery(s.sender, tuple(envelope_recipients(to, s.copy_to)), data)
+
+
 def _auth_cut_short(progress: AuthProgress, s: Settings, lang: str) -> AuthOutcome | None:
     """The deadline stopped the sign-in after the password left: the outcome is unknown."""
     if progress.port is None:
@@ -332,12 +372,12 @@ async def _auth_flow(
         for t in candidates:
             probe = tasks[t].result()
             if probe and probe.mode and _usable_for_auth(probe, s.verify_tls):
-                recipient = opts.recipient or s.sender
-                creds = Credentials(s.username, s.password, s.sender, recipient, opts.oauth_token)
+                creds = Credentials(s.username, s.password, opts.oauth_token)
                 return await check_auth(
                     replace(t, mode=probe.mode),  # as found: an "auto" port is now known
                     creds,
                     replace(ctx, phases=[]),
+                    delivery=_delivery(s, opts, t.port, probe.mode, run.lang),
                     verify_tls=s.verify_tls,
                     lang=run.lang,
                     provider=name,

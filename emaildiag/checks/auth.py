@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from emaildiag.catalog import make_finding
 from emaildiag.checks import _errors
 from emaildiag.checks.ports import ProbeContext, open_session
+from emaildiag.checks.send import Delivery, send_envelope
 from emaildiag.checks.session import Session, SessionError, Target
 from emaildiag.checks.tls import unverified_context
 from emaildiag.checks.wire import ProtocolError, Reply, auth_mechanisms
@@ -31,8 +32,6 @@ class Credentials:
 
     username: str
     password: str = ""
-    sender: str = ""
-    recipient: str = ""
     oauth_token: str = ""  # an OAuth2 access token: sign in with XOAUTH2 instead
 
     def __repr__(self) -> str:
@@ -70,6 +69,7 @@ async def check_auth(
     creds: Credentials,
     ctx: ProbeContext,
     *,
+    delivery: Delivery,
     verify_tls: bool,
     lang: str,
     provider: str,
@@ -88,7 +88,7 @@ async def check_auth(
         return AuthOutcome(AuthFacts("skipped", port), SendFacts(), (f,))
     try:
         outcome = await _authenticate(
-            session, creds, finding, lang, ctx, progress or AuthProgress()
+            session, creds, delivery, finding, lang, ctx, progress or AuthProgress()
         )
     except BaseException:
         session.channel.abort()
@@ -100,6 +100,7 @@ async def check_auth(
 async def _authenticate(
     session: Session,
     creds: Credentials,
+    delivery: Delivery,
     finding: Callable[..., Finding],
     lang: str,
     ctx: ProbeContext,
@@ -140,7 +141,7 @@ async def _authenticate(
     outcome = finding(code, detail=facts.reply)
     if code != "auth.ok":
         return AuthOutcome(facts, SendFacts(), (outcome,))
-    send, send_findings = await _sender_check(session, creds, ctx, lang)
+    send, send_findings = await send_envelope(session, delivery, ctx.limits.command, lang)
     return AuthOutcome(facts, send, (outcome, *send_findings))
 
 
@@ -171,43 +172,6 @@ async def _login(session: Session, creds: Credentials, ctx: ProbeContext) -> Rep
     if reply.code != 334:
         return reply
     return await ch.command(_b64(creds.password), t, shown="[password, redacted]")
-
-
-async def _sender_check(
-    session: Session, creds: Credentials, ctx: ProbeContext, lang: str
-) -> tuple[SendFacts, list[Finding]]:
-    """MAIL FROM / RCPT TO / RSET: "may I send as this address?" without sending."""
-    ch, t, port = session.channel, ctx.limits.command, session.channel.port
-    if not creds.sender:
-        return SendFacts(), []
-    try:
-        for stage, line in (
-            ("mail", f"MAIL FROM:<{creds.sender}>"),
-            ("rcpt", f"RCPT TO:<{creds.recipient or creds.sender}>"),
-        ):
-            reply = await ch.command(line, t)
-            problem = _errors.send_problem(reply, stage)
-            if problem:
-                text = printable(str(reply), 300)
-                f = make_finding(
-                    problem,
-                    port=port,
-                    lang=lang,
-                    detail=text,
-                    email=creds.sender,
-                    recipient=creds.recipient or creds.sender,
-                    code=reply.code,
-                )
-                await ch.command("RSET", t)
-                result = "error" if problem == "send.temporary_failure" else "rejected"
-                return SendFacts(result, stage, reply.code, text), [f]  # type: ignore[arg-type]
-        await ch.command("RSET", t)
-    except (OSError, TimeoutError, EOFError, ProtocolError, ssl.SSLError) as exc:
-        return SendFacts("error", "mail", None, printable(str(exc), 200)), []
-    ok = make_finding(
-        "send.sender_accepted", port=port, lang=lang, email=creds.sender, code=reply.code
-    )
-    return SendFacts("ok", "rcpt", reply.code, printable(str(reply), 300)), [ok]
 
 
 _MECHANISMS = {"PLAIN": _plain, "LOGIN": _login, "XOAUTH2": _xoauth2}

@@ -1,0 +1,109 @@
+"""The envelope: the sender check (MAIL, RCPT, RSET) and, when asked, the test email (DATA).
+
+The sender check tells "signed in, but may not send as this address" without sending
+anything (RFC 5321 §3.3: RSET discards the transaction). The test email goes out once;
+a failure is reported, never retried, because a retry could deliver it twice.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+from dataclasses import dataclass
+
+from emaildiag.catalog import make_finding
+from emaildiag.checks import _errors
+from emaildiag.checks.session import Session
+from emaildiag.checks.wire import ProtocolError, Reply
+from emaildiag.model import Finding, SendFacts
+from emaildiag.redact import printable
+
+# Postfix/Exim "queued as X", Exchange's "<message-id>", Gmail's "OK <id> - gsmtp".
+_QUEUE_ID = re.compile(r"queued as\s+([\w.\-]+)|<([^>\s]{1,200})>|\bOK\s+(\S+)", re.I)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Who the envelope names and, for the test email, the message itself."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    message: bytes | None = None  # None: sender check only, nothing is sent
+
+
+def queue_id(reply: Reply) -> str | None:
+    m = _QUEUE_ID.search(reply.text)
+    return next((g for g in m.groups() if g), None) if m else None
+
+
+def dot_stuffed(message: bytes) -> bytes:
+    """RFC 5321 §4.5.2: a line starting with "." gets another; CRLF line ends; the end mark."""
+    lines = message.replace(b"\r\n", b"\n").split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    body = b"\r\n".join(b"." + line if line.startswith(b".") else line for line in lines)
+    return body + b"\r\n.\r\n"
+
+
+async def send_envelope(
+    session: Session, delivery: Delivery, timeout: float, lang: str
+) -> tuple[SendFacts, list[Finding]]:
+    ch, port = session.channel, session.channel.port
+    if not delivery.sender:
+        return SendFacts(), []
+    steps = [("mail", f"MAIL FROM:<{delivery.sender}>")]
+    steps += [("rcpt", f"RCPT TO:<{r}>") for r in delivery.recipients]
+    try:
+        for stage, line in steps:
+            reply = await ch.command(line, timeout)
+            if _errors.send_problem(reply, stage):
+                await ch.command("RSET", timeout)
+                return _refused(reply, stage, delivery, port, lang, line)
+        if delivery.message is None:
+            await ch.command("RSET", timeout)
+            found = make_finding(
+                "send.sender_accepted", port=port, lang=lang, email=delivery.sender, code=reply.code
+            )
+            return SendFacts("ok", "rcpt", reply.code, printable(str(reply), 300)), [found]
+        return await _data(session, delivery, timeout, lang)
+    except (OSError, TimeoutError, EOFError, ProtocolError, ssl.SSLError) as exc:
+        return SendFacts("error", "mail", None, printable(str(exc) or type(exc).__name__, 200)), []
+
+
+async def _data(
+    session: Session, delivery: Delivery, timeout: float, lang: str
+) -> tuple[SendFacts, list[Finding]]:
+    ch, port = session.channel, session.channel.port
+    assert delivery.message is not None
+    reply = await ch.command("DATA", timeout)
+    if reply.code != 354:
+        return _refused(reply, "data", delivery, port, lang, "DATA")
+    ch.transcript.add(port, ch.address, "C", f"[message, {len(delivery.message)} bytes]")
+    ch.writer.write(dot_stuffed(delivery.message))
+    await ch.writer.drain()
+    reply = await ch.read_reply(timeout)
+    if _errors.send_problem(reply, "data"):
+        return _refused(reply, "data", delivery, port, lang, "end of data")
+    text = printable(str(reply), 300)
+    recipients = ", ".join(delivery.recipients)
+    found = make_finding("send.ok", port=port, lang=lang, detail=text, recipient=recipients)
+    return SendFacts("ok", "data", reply.code, text, queue_id(reply)), [found]
+
+
+def _refused(
+    reply: Reply, stage: str, delivery: Delivery, port: int, lang: str, command: str
+) -> tuple[SendFacts, list[Finding]]:
+    code = _errors.send_problem(reply, stage) or "send.message_rejected"
+    text = printable(str(reply), 300)
+    recipient = command.partition("<")[2].rstrip(">") or ", ".join(delivery.recipients)
+    found = make_finding(
+        code,
+        port=port,
+        lang=lang,
+        detail=text,
+        email=delivery.sender,
+        recipient=recipient,
+        code=reply.code,
+    )
+    result = "error" if code == "send.temporary_failure" else "rejected"
+    return SendFacts(result, stage, reply.code, text), [found]  # type: ignore[arg-type]
