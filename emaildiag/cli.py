@@ -83,6 +83,15 @@ def _ca_file(value: str) -> str:
     return value
 
 
+def _address(value: str) -> str:
+    from emaildiag.fields import as_address
+
+    address = as_address(value) if value else ""
+    if address is None:
+        raise argparse.ArgumentTypeError(f"not one email address: {value!r}")
+    return address
+
+
 def _existing_file(value: str) -> str:
     if not Path(value).is_file():
         raise argparse.ArgumentTypeError(f"no such file: {value}")
@@ -168,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--send-test",
         nargs="?",
         const="",
+        type=_address,
         metavar="TO",
         help="send a real test email (to TO, default yourself)",
     )
@@ -290,8 +300,8 @@ def _given_password(args: argparse.Namespace) -> str | None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    if args.send_test is not None or args.attach_pdf:
-        raise UsageError("--send-test and --attach-pdf are not available in this version yet")
+    if args.attach_pdf and args.send_test is None:
+        raise UsageError("--attach-pdf goes with --send-test")
     if args.html:
         raise UsageError("--html is not available in this version yet; use --json")
     values = _settings_from_args(args)
@@ -308,6 +318,8 @@ def _check(args: argparse.Namespace) -> int:
     from emaildiag.runner import adiagnose
 
     options: dict[str, Any] = {
+        "send_test": args.send_test,
+        "attach_pdf": args.attach_pdf,
         "oauth_token": token,
         "timeout": args.timeout,
         "dns_server": args.dns_server,

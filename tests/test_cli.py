@@ -98,7 +98,7 @@ def test_demo_fault_exits_1_and_text_report_goes_to_stdout(tmp_path: object) -> 
     r = run("demo", "--scenario", "expired-certificate", "--lang", "it")
     assert r.returncode == 1
     assert "tls.cert_expired" in r.stdout
-    assert "Esito: ERRORE" in r.stdout and "Cosa correggere" in r.stdout
+    assert "Esito: ERRORE" in r.stdout and "Causa più probabile" in r.stdout
 
 
 def test_password_from_stdin_and_env_never_echoed(canary: str) -> None:

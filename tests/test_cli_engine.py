@@ -124,3 +124,37 @@ def test_a_filtered_port_with_timeout_3_ends_under_5_seconds(
     states = {p["port"]: p["state"] for p in data["probes"]}
     assert states == {dead: "filtered", smtp.port: "open"}
     assert data["auth"]["result"] == "ok"
+
+
+def test_send_test_with_pdf_from_the_command_line(
+    dns: LoopbackDnsServer, smtp: SmtpTestServer, pki: TestPKI
+) -> None:
+    before = len(smtp.messages)
+    r = check(
+        dns,
+        smtp.port,
+        PASSWORD,
+        "--ca-file",
+        str(pki.ca_file),
+        "--send-test",
+        "bob@emaildiag.test",
+        "--attach-pdf",
+    )
+    data = json.loads(r.stdout)
+    assert r.returncode == 0, r.stderr
+    assert data["send"]["result"] == "ok" and "send.ok" in {f["code"] for f in data["findings"]}
+    [received] = smtp.messages[before:]
+    assert list(received.rcpt_tos) == ["bob@emaildiag.test"] and b"application/pdf" in received.data
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--attach-pdf",),
+        ("--send-test", "not an address"),
+        ("--send-test", "a@b.test\nRCPT TO:<x@y.test>"),
+    ],
+)
+def test_send_test_bad_usage(dns: LoopbackDnsServer, args: tuple[str, ...]) -> None:
+    r = run_cli("check", "--host", HOST, "--username", USER, "--dns-server", dns.address, *args)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
