@@ -320,8 +320,9 @@ def _delivery(s: Settings, opts: Options, port: int, mode: str, lang: str) -> De
         attach_pdf=opts.attach_pdf,
         now=opts.clock(),
     )
-    data = message.as_bytes(policy=email.policy.SMTP)
-    return Delivery(s.sender, tuple(envelope_recipients(to, s.copy_to)), data)
+    utf8 = not s.sender.isascii()  # RFC 6531: a non-ASCII mailbox needs SMTPUTF8
+    data = message.as_bytes(policy=email.policy.SMTPUTF8 if utf8 else email.policy.SMTP)
+    return Delivery(s.sender, tuple(envelope_recipients(to, s.copy_to)), data, utf8)
 
 
 def _auth_cut_short(progress: AuthProgress, s: Settings, lang: str) -> AuthOutcome | None:

@@ -13,6 +13,7 @@ import pytest
 
 from emaildiag.checks.auth import Credentials, check_auth
 from emaildiag.checks.ports import ProbeContext, assess_probe, probe_port
+from emaildiag.checks.send import Delivery
 from emaildiag.checks.session import Limits, Target
 from emaildiag.checks.wire import MAX_REPLY, Transcript
 from emaildiag.model import ProbeFacts
@@ -199,8 +200,9 @@ async def test_connection_dropped_during_auth(pki: TestPKI, canary: str) -> None
     async with scripted(drop_on_auth, pki.server_context(CertKind.VALID)) as port:
         outcome = await check_auth(
             target(port, "implicit"),
-            Credentials("alice", canary, "a@x.test"),
+            Credentials("alice", canary),
             ctx,
+            delivery=Delivery("a@x.test", ("a@x.test",)),
             verify_tls=True,
             lang="en",
             provider="Example",

@@ -29,6 +29,7 @@ class Delivery:
     sender: str
     recipients: tuple[str, ...]
     message: bytes | None = None  # None: sender check only, nothing is sent
+    smtputf8: bool = False  # the sender's mailbox is not ASCII (RFC 6531)
 
 
 def queue_id(reply: Reply) -> str | None:
@@ -51,7 +52,8 @@ async def send_envelope(
     ch, port = session.channel, session.channel.port
     if not delivery.sender:
         return SendFacts(), []
-    steps = [("mail", f"MAIL FROM:<{delivery.sender}>")]
+    utf8 = " SMTPUTF8" if delivery.smtputf8 else ""
+    steps = [("mail", f"MAIL FROM:<{delivery.sender}>{utf8}")]
     steps += [("rcpt", f"RCPT TO:<{r}>") for r in delivery.recipients]
     try:
         for stage, line in steps:
