@@ -379,13 +379,6 @@ def exit_status(report: Report) -> int:
     diagnosis that found a fault, NXDOMAIN included, is 1."""
     if report.jobs and all(j.state != "ok" for j in report.jobs):
         return EXIT_UNAVAILABLE
-    if report.settings.get("protocol") == "http" and report.verdict != "error":
-        print(
-            "emaildiag: the HTTP relay itself is not checked in this version; only the "
-            "settings were.",
-            file=sys.stderr,
-        )
-        return EXIT_UNAVAILABLE
     dns_failed = any(f.code == "dns.failure" for f in report.findings)
     if dns_failed and not report.probes and report.settings.get("protocol") != "http":
         return EXIT_UNAVAILABLE

@@ -169,6 +169,31 @@ class DnsFacts:
     timings: Mapping[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RelayFacts:
+    """What the relay check saw. ``failed_at`` names the phase (``url``, ``dns``,
+    ``connect``, ``tls``, ``request``) that ended the check before an HTTP answer;
+    ``error`` is the evidence; ``latency_ms`` runs from sending the request to the
+    response headers. ``location`` is a redirect target, reported, never followed.
+    ``timings`` (ms): ``dns``, ``connect``, ``tls`` (both passes when verification
+    failed; ``tls_unverified`` is the second alone) and ``request`` (up to the capped body)."""
+
+    url: str
+    host: str
+    port: int
+    addresses: tuple[tuple[str, str], ...] = ()
+    status: int | None = None
+    latency_ms: float | None = None
+    tls: TlsFacts | None = None
+    timings: Mapping[str, float] = field(default_factory=dict)
+    error: str | None = None
+    address: str | None = None
+    failed_at: str | None = None
+    location: str | None = None
+    content_type: str | None = None
+    body: str | None = None
+
+
 AuthResult = Literal["ok", "rejected", "skipped", "error", "not_attempted"]
 SendResult = Literal["ok", "rejected", "error", "not_attempted"]
 
@@ -240,6 +265,7 @@ class Report:
     version: str = ""
     root_cause: Finding | None = None  # the finding to fix first (see emaildiag.guidance)
     recommended: Mapping[str, Any] | None = None  # settings seen to work, when any
+    relay: RelayFacts | None = None  # protocol "http": what the relay check saw
 
     @property
     def verdict(self) -> Verdict:
@@ -263,6 +289,7 @@ class Report:
             "probes": [p.to_dict() for p in self.probes],
             "auth": _plain(self.auth),
             "send": _plain(self.send),
+            "relay": _plain(self.relay) if self.relay else None,
             "root_cause": self.root_cause.to_dict() if self.root_cause else None,
             "recommended": dict(self.recommended) if self.recommended else None,
             "findings": [f.to_dict() for f in self.findings],

@@ -24,7 +24,7 @@ from typing import Any
 
 from emaildiag import __version__
 from emaildiag.catalog import make_finding, translate
-from emaildiag.catalog.providers import ProviderInfo, provider_for_host
+from emaildiag.catalog.providers import ProviderInfo, detect_provider
 from emaildiag.checks.auth import AuthOutcome, AuthProgress, Credentials, check_auth
 from emaildiag.checks.dns import (
     DnspythonResolver,
@@ -41,6 +41,7 @@ from emaildiag.checks.ports import (
     mode_for_port,
     probe_port,
 )
+from emaildiag.checks.provider import assess_provider_settings, with_provider_steps
 from emaildiag.checks.send import Delivery
 from emaildiag.checks.session import Limits, Target
 from emaildiag.checks.tls import verifying_context
@@ -178,15 +179,19 @@ async def adiagnose(
     run.findings.extend(setting_findings)
     if lang and lang != normalized.lang:
         run.findings = [translate(f, lang) for f in run.findings]
-    info = provider_for_host(normalized.host) if normalized.host else None
+    info = detect_provider(normalized.host, normalized.sender)
     report_args: dict[str, Any] = {}
     blocked = any(f.severity is Severity.ERROR for f in setting_findings)
     if not blocked and normalized.protocol == "smtp":
-        report_args = await _network(run, normalized, opts, info)
+        report_args, info = await _network(run, normalized, opts, info)
+    elif not blocked:
+        report_args = await _relay(run, normalized, opts)
+    run.findings.extend(assess_provider_settings(normalized, info, run.lang))
     run.emit("done", "diagnosis")
     finished = opts.clock()
     scrub = redactor.scrub
-    findings = [dataclasses.replace(f, detail=scrub(f.detail)) for f in run.findings]
+    guided = with_provider_steps(run.findings, info, run.lang)
+    findings = [dataclasses.replace(f, detail=scrub(f.detail)) for f in guided]
     network = scrub(report_args)
     ordered = _ordered(findings)
     cause = root_cause(ordered, normalized.port)
@@ -227,7 +232,9 @@ def _ordered(findings: list[Finding]) -> tuple[Finding, ...]:
 
 async def _network(
     run: Run, s: Settings, opts: Options, provider: ProviderInfo | None
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], ProviderInfo | None]:
+    """DNS, then probes, sign-in and custom checks; returns the report's network parts
+    and the provider, now known from the MX records too."""
     assert s.port is not None
     transcript = Transcript(run.redact)
     domain = s.sender.rpartition("@")[2] or None
@@ -243,6 +250,7 @@ async def _network(
         ((s.host, family),) if family else (facts.addresses if facts else ())
     )
     if dns_facts and facts:
+        provider = detect_provider(s.host, s.sender, facts.mx) or provider
         run.findings.extend(assess_dns(facts, dns_facts[1], run.lang))
         run.findings.extend(assess_spf(facts, provider, run.lang))
     # Probes return what they have just before the overall deadline, so a cut-off
@@ -289,13 +297,37 @@ async def _network(
     run.findings.extend(assess_ipv6(probes, s.port, s.host, run.lang))
     if outcome:
         run.findings.extend(outcome.findings)
-    return {
+    parts = {
         "dns": facts,
         "probes": tuple(probes),
         "auth": outcome.auth if outcome else AuthFacts(),
         "send": outcome.send if outcome else SendFacts(),
         "transcript": transcript.lines,
     }
+    return parts, provider
+
+
+async def _relay(run: Run, s: Settings, opts: Options) -> dict[str, Any]:
+    """Protocol ``http`` (SPEC §2.9): the relay's DNS, TCP, TLS and HTTP status; a probe
+    that never posts anything."""
+    from emaildiag.checks.relay import check_relay
+
+    transcript = Transcript(run.redact)
+    run.emit("stage", "relay")
+    work = check_relay(
+        s.http_url,
+        resolver=opts.make_resolver(),
+        verify_context=opts.verify_context,
+        verify_tls=s.verify_tls,
+        timeout=max(0.1, run.remaining() - 0.05),  # finish just before the guard would cut
+        lang=run.lang,
+        now=opts.clock,
+        transcript=transcript,
+    )
+    got = await run.guarded("relay", work)
+    if got:
+        run.findings.extend(got[1])
+    return {"relay": got[0] if got else None, "transcript": transcript.lines}
 
 
 async def _custom(run: Run, check: CustomCheck, ctx: CheckContext) -> None:
@@ -381,7 +413,8 @@ async def _auth_flow(
                     delivery=_delivery(s, opts, t.port, probe.mode, run.lang),
                     verify_tls=s.verify_tls,
                     lang=run.lang,
-                    provider=name,
+                    provider=provider,
+                    provider_name=name,
                     progress=progress,
                 )
     await asyncio.wait(tasks.values())

@@ -79,6 +79,10 @@ SPEC_CODES: dict[str, tuple[Severity, tuple[Severity, ...]]] = {
 EXTRA_CODES: dict[str, tuple[Severity, tuple[Severity, ...]]] = {
     "settings.port_unusual": (I, ()),
     "settings.field_invalid": (E, ()),
+    "settings.provider_port": (W, (E,)),
+    "http.ok": (I, ()),
+    "http.not_encrypted": (W, ()),
+    "settings.username_form": (W, ()),
     "settings.password_missing": (W, ()),
     "settings.http_url_invalid": (E, ()),
     "settings.protocol_invalid": (E, ()),
@@ -99,6 +103,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "settings.host_normalized": ("host", "original", "port"),
     "settings.host_invalid": ("value",),
     "settings.field_invalid": ("field", "value"),
+    "settings.provider_port": ("provider", "port", "suggested"),
+    "http.ok": ("status", "latency"),
+    "http.not_encrypted": ("url",),
+    "settings.username_form": ("provider", "expected"),
     "settings.email_invalid": ("field", "value"),
     "settings.email_required": ("username",),
     "settings.port_invalid": ("value",),
@@ -192,6 +200,9 @@ SAMPLE: dict[str, object] = {
     "status": 403,
     "check": "tls:587",
     "seconds": 30,
+    "suggested": "587 (STARTTLS)",
+    "expected": "apikey",
+    "latency": 42,
 }
 
 # What the raising code passes for {provider} when the provider is not known.

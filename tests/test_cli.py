@@ -160,25 +160,32 @@ def test_settings_file_round_trip_without_password(
     assert data["settings"]["host"] == "smtp.gmail.com" and data["settings"]["username"] == "bob"
 
 
-def test_http_relay_settings_are_checked_but_never_called_ok() -> None:
+def test_http_relay_settings_and_an_unknown_relay_host() -> None:
+    from emaildiag.testing.dns import LoopbackDnsServer
+
     r = run("check", "--protocol", "http", "--http-url", "ftp://relay", "--json", "-")
     assert r.returncode == 1
     assert {"settings.http_url_invalid", "settings.http_reply_to_missing"} <= {
         f["code"] for f in json.loads(r.stdout)["findings"]
     }
-    r = run(
-        "check",
-        "--protocol",
-        "http",
-        "--http-url",
-        "https://relay.example.com/send",
-        "--http-reply-to",
-        "office@example.com",
-        "--json",
-        "-",
-    )
-    assert r.returncode == 3  # nothing was wrong, but the relay itself was not tested
-    assert json.loads(r.stdout)["settings"]["protocol"] == "http"
+    with LoopbackDnsServer({}) as dns:  # never the system resolver: NXDOMAIN from our own
+        r = run(
+            "check",
+            "--protocol",
+            "http",
+            "--http-url",
+            "https://relay.example.com/send",
+            "--http-reply-to",
+            "office@example.com",
+            "--dns-server",
+            dns.address,
+            "--json",
+            "-",
+        )
+    assert r.returncode == 1
+    data = json.loads(r.stdout)
+    assert "http.unreachable" in {f["code"] for f in data["findings"]}
+    assert data["relay"]["failed_at"] == "dns"
 
 
 def test_password_that_is_not_text_is_a_finding_not_a_traceback(tmp_path: object) -> None:

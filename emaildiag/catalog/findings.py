@@ -37,6 +37,29 @@ FINDINGS: dict[str, Entry] = {
             ),
         },
     ),
+    "settings.provider_port": Entry(
+        Severity.WARNING,
+        title={
+            "en": "Port {port} is not a port that {provider} offers for sending email",
+            "it": "La porta {port} non è tra quelle offerte da {provider} per l'invio",
+        },
+        fix={
+            "en": "Set the port to {suggested}: that is the port {provider} documents for apps.",
+            "it": "Impostare la porta {suggested}: è la porta che {provider} indica per le app.",
+        },
+        also=(Severity.ERROR,),
+    ),
+    "settings.username_form": Entry(
+        Severity.WARNING,
+        title={
+            "en": "The username is not in the form {provider} expects",
+            "it": "Il nome utente non è nella forma richiesta da {provider}",
+        },
+        fix={
+            "en": "In the Username field enter {expected}.",
+            "it": "Nel campo Nome utente inserire {expected}.",
+        },
+    ),
     "settings.host_invalid": Entry(
         Severity.ERROR,
         title={
@@ -1358,6 +1381,31 @@ FINDINGS: dict[str, Entry] = {
         },
     ),
     # --- http ------------------------------------------------------------------------------------
+    "http.ok": Entry(
+        Severity.INFO,
+        title={
+            "en": "The HTTP mail relay answers (status {status}, {latency} ms)",
+            "it": "Il relay di posta HTTP risponde (stato {status}, {latency} ms)",
+        },
+    ),
+    "http.not_encrypted": Entry(
+        Severity.WARNING,
+        title={
+            "en": "The relay address uses http://, so messages and keys travel unencrypted",
+            "it": "L'indirizzo del relay usa http://: messaggi e chiavi viaggiano in chiaro",
+        },
+        fix={
+            "en": (
+                "Use the relay's https:// address (ask the service for it): over http:// "
+                "anyone on the network path can read the messages and the key in the URL."
+            ),
+            "it": (
+                "Usare l'indirizzo https:// del relay (chiederlo al servizio): con http:// "
+                "chiunque lungo il percorso di rete può leggere i messaggi e la chiave "
+                "contenuta nell'URL."
+            ),
+        },
+    ),
     "http.unreachable": Entry(
         Severity.ERROR,
         title={

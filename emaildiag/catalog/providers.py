@@ -1,137 +1,219 @@
-"""Provider knowledge as data: which SMTP submission hosts belong to which provider.
+"""Provider knowledge: pure lookups over the entries in :mod:`emaildiag.catalog.provider_data`.
 
 Every fact comes from ``shared/reference/providers.md`` and keeps its sources, so a
 reviewer can recheck it (providers move hosts and retire features; see that file's
-"Recent changes"). Code reads this table; it never hard-codes a provider name.
+"Recent changes"). Code reads the data through these functions; it never hard-codes a
+provider name. Nothing here does I/O: the caller resolves MX records and passes them in.
 
-Host patterns are lower-case host names. A ``*`` label stands for exactly one label
-(``email-smtp.*.amazonaws.com``), except a leading ``*.``, which stands for one or
-more labels (any subdomain).
+Host, domain and MX patterns are lower-case host names. A ``*`` label stands for exactly
+one label (``email-smtp.*.amazonaws.com``), except a leading ``*.``, which stands for
+one or more labels (any subdomain).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
-__all__ = ["PROVIDERS", "ProviderInfo", "provider_for_host", "spf_authorises"]
-
-_ISPDB = "https://github.com/thunderbird/autoconfig/blob/master/ispdb/"
-_CHATMAIL = "https://github.com/chatmail/provider-db/blob/main/_providers/"
-# Zoho's data centres (reference §8): the host depends on where the account lives.
-_ZOHO_DCS = (
-    *("zoho.com", "zoho.eu", "zoho.in", "zoho.com.au", "zoho.jp", "zoho.com.cn", "zoho.sa"),
-    "zohocloud.ca",
+from emaildiag.catalog.provider_data import ALL
+from emaildiag.catalog.provider_types import (
+    Credential,
+    CredentialKind,
+    Fact,
+    Guide,
+    GuidePurpose,
+    Port,
+    ProviderInfo,
+    ReplyRule,
+    Text,
+    Username,
+    WrongHost,
+    WrongPort,
 )
 
+__all__ = [
+    "PROVIDERS",
+    "Credential",
+    "CredentialKind",
+    "Fact",
+    "Guide",
+    "GuidePurpose",
+    "Port",
+    "ProviderInfo",
+    "ReplyRule",
+    "Text",
+    "Username",
+    "WrongHost",
+    "WrongPort",
+    "classify_provider_reply",
+    "detect_provider",
+    "get_provider",
+    "guides_for_finding",
+    "how_to",
+    "provider_for_address",
+    "provider_for_host",
+    "provider_for_mx",
+    "provider_for_wrong_host",
+    "providers_for_host",
+    "spf_authorises",
+]
 
-@dataclass(frozen=True)
-class ProviderInfo:
-    """One mail provider as far as the settings check needs to know it.
+PROVIDERS: tuple[ProviderInfo, ...] = ALL
+_BY_ID = {p.id: p for p in PROVIDERS}
 
-    ``spaced_app_password`` is a regular expression (full match) for an app password
-    as the provider *displays* it, in space-separated groups; such a value is pasted
-    with the spaces, which are not part of the password (Google shows
-    ``abcd efgh ijkl mnop``). ``None``: never touch the password's spaces.
+# Which guides help with which finding: the fix texts name the step, the guide says where.
+_PURPOSES: dict[str, tuple[GuidePurpose, ...]] = {
+    "auth.app_password_required": ("credential",),
+    "auth.rejected": ("credential", "enable_smtp"),
+    "auth.smtp_auth_disabled": ("enable_smtp",),
+    "send.sender_rejected": ("verify_sender",),
+}
+# RFC 3463 §2: class.subject.detail at the start of the reply text.
+_ENHANCED = re.compile(r"([245]\.\d{1,3}\.\d{1,3})(?=\s|$)")
+_REPLY_CODE = re.compile(r"^\d{3}[ -]")
+
+
+def get_provider(provider_id: str) -> ProviderInfo:
+    """The entry with this id; an unknown id is a programming error (``KeyError``)."""
+    return _BY_ID[provider_id]
+
+
+def providers_for_host(host: str | None) -> tuple[ProviderInfo, ...]:
+    """Every provider whose SMTP host patterns match ``host``, in catalogue order
+    (``smtp.gmail.com`` serves both Gmail and Google Workspace)."""
+    labels = _labels(host)
+    if not labels:
+        return ()
+    return tuple(p for p in PROVIDERS if _any_match(p.smtp_hosts, labels))
+
+
+def provider_for_host(host: str | None) -> ProviderInfo | None:
+    """The provider whose SMTP host patterns match ``host`` (case and a trailing dot
+    ignored); the first in catalogue order when several share the host."""
+    found = providers_for_host(host)
+    return found[0] if found else None
+
+
+def provider_for_wrong_host(host: str | None) -> tuple[ProviderInfo, WrongHost] | None:
+    """A host name known to fail with one provider (``smtp.mailgun.com``), with the name
+    to use instead; kept apart from :func:`provider_for_host`, whose hosts have valid
+    certificates."""
+    name = ".".join(_labels(host))
+    for provider in PROVIDERS:
+        for wrong in provider.wrong_hosts.value if provider.wrong_hosts else ():
+            if wrong.host == name:
+                return provider, wrong
+    return None
+
+
+def provider_for_address(email: str | None) -> ProviderInfo | None:
+    """The provider whose own address domains include the address's (gmail.com → Gmail).
+    A custom domain gives ``None``: only its MX records can tell (:func:`provider_for_mx`)."""
+    labels = _labels(_domain(email))
+    if not labels:
+        return None
+    return next((p for p in PROVIDERS if _any_match(p.address_domains, labels)), None)
+
+
+def provider_for_mx(mx_records: Iterable[str]) -> ProviderInfo | None:
+    """The provider that receives mail for a domain, from its MX answers as resolvers
+    print them (``"10 aspmx.l.google.com."``) or bare host names.
+
+    The most preferred exchanges (lowest number, RFC 5321 §5.1) are tried first, so a
+    backup MX at another provider does not decide. A null MX (RFC 7505) matches nothing.
     """
+    for name in _by_preference(mx_records):
+        labels = name.split(".")
+        for provider in PROVIDERS:
+            if _any_match(provider.mx_patterns, labels):
+                return provider
+    return None
 
-    id: str
-    name: str
-    smtp_hosts: tuple[str, ...]
-    sources: tuple[str, ...]
-    spaced_app_password: str | None = None
-    spf_includes: tuple[str, ...] = ()  # SPF include/redirect targets that authorise it
+
+def detect_provider(
+    host: str | None, email: str | None, mx: Sequence[str] = ()
+) -> ProviderInfo | None:
+    """The provider whose knowledge applies to these settings, or ``None``.
+
+    Precedence, and why:
+
+    1. A known SMTP host wins, because the replies being diagnosed come from it. When
+       several providers share the host (``smtp.gmail.com``: Gmail and Google Workspace;
+       ``smtp.office365.com``: Microsoft 365 and, reportedly, Outlook.com), the one the
+       address domain belongs to wins (gmail.com → Gmail, hotmail.com → Outlook.com),
+       then the one the domain's MX points to (Google MX → Google Workspace), then, for
+       an address on the customer's own domain, the one that hosts custom domains, and
+       finally the first in catalogue order.
+    2. A host name known to fail with a provider (``smtp.mailgun.com``): that provider,
+       so the fix can name the right host.
+    3. An address on a provider's own domain (gmail.com with a mistyped host): the
+       mailbox's provider, whose host the user most likely meant.
+    4. A host built from the address's own domain (``mail.<domain>``): the generic
+       hosting entry that declares that form (cPanel), before the MX, because a
+       website's hosting server often sends while the MX points elsewhere.
+    5. The MX of the address's domain (custom domain at Microsoft 365, Google, Zoho …).
+       That is where the mailbox lives, which is not always who relays: a caller
+       checking SPF for the relay should prefer :func:`provider_for_host`.
+    """
+    by_address = provider_for_address(email)
+    by_mx = provider_for_mx(mx)
+    candidates = providers_for_host(host)
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        for hint in (by_address, by_mx):
+            if hint in candidates:
+                return hint
+        if by_address is None and _domain(email):
+            own = [p for p in candidates if p.custom_domains]
+            return own[0] if own else candidates[0]
+        return candidates[0]
+    wrong = provider_for_wrong_host(host)
+    if wrong:
+        return wrong[0]
+    if by_address:
+        return by_address
+    return _provider_for_domain_host(host, _domain(email)) or by_mx
 
 
-PROVIDERS: tuple[ProviderInfo, ...] = (
-    ProviderInfo(
-        "gmail",
-        "Gmail",
-        ("smtp.gmail.com", "smtp-relay.gmail.com"),
-        (
-            "https://developers.google.cn/workspace/gmail/imap/imap-smtp.md.txt",
-            "https://support.google.com/a/answer/2956491",
-            "https://knowledge.workspace.google.com/kb/how-to-generate-an-app-passwords-000009237",
-        ),
-        spaced_app_password=r"[a-z]{4}(?:[ \u00a0][a-z]{4}){3}",  # noqa: S106 (a pattern)
-        spf_includes=("_spf.google.com",),
-    ),
-    ProviderInfo(
-        "microsoft365",
-        "Microsoft 365",
-        ("smtp.office365.com", "smtp-legacy.office365.com"),
-        (
-            "https://docs.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission",
-            "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/opt-in-exchange-online-endpoint-for-legacy-tls-using-smtp-auth",
-        ),
-        spf_includes=("spf.protection.outlook.com",),
-    ),
-    ProviderInfo(
-        "outlook",
-        "Outlook.com",
-        ("smtp-mail.outlook.com",),
-        (_ISPDB + "hotmail.com.xml", _CHATMAIL + "outlook.com.md"),
-    ),
-    ProviderInfo(
-        "yahoo",
-        "Yahoo Mail",
-        ("smtp.mail.yahoo.com",),
-        (
-            _ISPDB + "yahoo.com.xml",
-            _CHATMAIL + "yahoo.md",
-            "https://help.yahoo.com/kb/SLN15241.html",
-        ),
-        spf_includes=("spf.mail.yahoo.com",),
-    ),
-    ProviderInfo(
-        "aol",
-        "AOL Mail",
-        ("smtp.aol.com",),
-        (_ISPDB + "aol.com.xml", _CHATMAIL + "aol.md"),
-    ),
-    ProviderInfo(
-        "icloud",
-        "iCloud Mail",
-        ("smtp.mail.me.com",),
-        ("https://support.apple.com/HT202304", _ISPDB + "me.com.xml", _CHATMAIL + "icloud.md"),
-        spf_includes=("icloud.com",),
-    ),
-    ProviderInfo(
-        "zoho",
-        "Zoho Mail",
-        tuple(f"{prefix}.{dc}" for prefix in ("smtp", "smtppro") for dc in _ZOHO_DCS),
-        ("https://github.com/thunderbird/autoconfig/tree/master/ispdb", _CHATMAIL + "zoho.md"),
-        spf_includes=("zoho.*", "zohomail.*", "spf.zoho.*"),
-    ),
-    ProviderInfo(
-        "fastmail",
-        "Fastmail",
-        ("smtp.fastmail.com",),
-        ("https://www.fastmail.com/help/technical/servernamesandports.html",),
-        spf_includes=("spf.messagingengine.com",),
-    ),
-    ProviderInfo(
-        "gmx",
-        "GMX",
-        ("mail.gmx.net", "mail.gmx.com"),
-        (_ISPDB + "gmx.net.xml", _ISPDB + "gmx.com.xml"),
-    ),
-    ProviderInfo(
-        "sendgrid",
-        "Twilio SendGrid",
-        ("smtp.sendgrid.net",),
-        (
-            "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/integrating-with-the-smtp-api.md",
-        ),
-        spf_includes=("sendgrid.net",),
-    ),
-    ProviderInfo(
-        "ses",
-        "Amazon SES",
-        ("email-smtp.*.amazonaws.com",),
-        ("https://docs.aws.amazon.com/ses/latest/dg/smtp-connect.html",),
-        spf_includes=("amazonses.com",),
-    ),
-)
+def classify_provider_reply(
+    provider: ProviderInfo | None, code: int, enhanced: str | None, text: str
+) -> str | None:
+    """The finding code this provider's reply means, from its own reply table.
+
+    ``text`` is the reply text after the three-digit code (lines joined by spaces; a
+    leading code is tolerated). ``enhanced`` is the RFC 3463 code, read from the start of
+    ``text`` when not given. ``None`` when no rule matches: the caller then falls back to
+    the generic RFC 3463 / RFC 4954 table.
+    """
+    if provider is None:
+        return None
+    body = _REPLY_CODE.sub("", " ".join(text.split()), count=1)
+    found = _ENHANCED.match(body)
+    if found:
+        body = body[found.end() :].lstrip()
+    enhanced = enhanced or (found.group(1) if found else None)
+    for rule in provider.replies:
+        if rule.reply is not None and rule.reply != code:
+            continue
+        if rule.enhanced is not None and rule.enhanced != enhanced:
+            continue
+        if _compiled(rule.text).search(body):
+            return rule.finding
+    return None
+
+
+def how_to(provider: ProviderInfo, purpose: GuidePurpose = "credential") -> Guide | None:
+    """The provider's steps for ``purpose`` (``guide.steps.get(lang)``, ``guide.url``)."""
+    return next((g for g in provider.guides if g.purpose == purpose), None)
+
+
+def guides_for_finding(provider: ProviderInfo, finding: str) -> tuple[Guide, ...]:
+    """The provider's guides that carry out the fix of ``finding``, most useful first:
+    ``auth.app_password_required`` → how to create the app password, and so on."""
+    guides = (how_to(provider, purpose) for purpose in _PURPOSES.get(finding, ()))
+    return tuple(g for g in guides if g is not None)
 
 
 def spf_authorises(provider: ProviderInfo, targets: list[str]) -> bool:
@@ -141,17 +223,43 @@ def spf_authorises(provider: ProviderInfo, targets: list[str]) -> bool:
     return any(_matches(w, t.lower().rstrip(".").split(".")) for w in wanted for t in targets)
 
 
-def provider_for_host(host: str) -> ProviderInfo | None:
-    """The provider whose SMTP host patterns match ``host`` (case and a trailing dot ignored)."""
-    name = host.strip().lower()
-    name = name[:-1] if name.endswith(".") else name
-    if not name:
+def _provider_for_domain_host(host: str | None, domain: str) -> ProviderInfo | None:
+    name = ".".join(_labels(host))
+    if not (name and domain):
         return None
-    labels = name.split(".")
     for provider in PROVIDERS:
-        if any(_matches(pattern.split("."), labels) for pattern in provider.smtp_hosts):
+        templates = provider.domain_hosts.value if provider.domain_hosts else ()
+        if any(name == t.format(domain=domain) for t in templates):
             return provider
     return None
+
+
+def _by_preference(mx_records: Iterable[str]) -> list[str]:
+    ranked: list[tuple[int, int, str]] = []
+    for index, record in enumerate(mx_records):
+        parts = record.split()
+        if not parts:
+            continue
+        preference = int(parts[0]) if len(parts) > 1 and parts[0].isdigit() else 65536
+        name = ".".join(_labels(parts[-1]))
+        if name:
+            ranked.append((preference, index, name))
+    return [name for _, _, name in sorted(ranked)]
+
+
+def _domain(email: str | None) -> str:
+    if not email or "@" not in email:
+        return ""
+    return ".".join(_labels(email.rpartition("@")[2].strip(" <>")))
+
+
+def _labels(name: str | None) -> list[str]:
+    value = (name or "").strip().lower().rstrip(".")
+    return value.split(".") if value else []
+
+
+def _any_match(patterns: Sequence[str], labels: list[str]) -> bool:
+    return any(_matches(pattern.split("."), labels) for pattern in patterns)
 
 
 def _matches(pattern: list[str], labels: list[str]) -> bool:
@@ -163,3 +271,8 @@ def _matches(pattern: list[str], labels: list[str]) -> bool:
 
 def _same(pattern: list[str], labels: list[str]) -> bool:
     return all(p == "*" or p == label for p, label in zip(pattern, labels, strict=True))
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from emaildiag.catalog import make_finding
+from emaildiag.catalog.providers import ProviderInfo, classify_provider_reply
 from emaildiag.checks import _errors
 from emaildiag.checks.ports import ProbeContext, open_session
 from emaildiag.checks.send import Delivery, send_envelope
@@ -60,6 +61,17 @@ class AuthOutcome:
     findings: tuple[Finding, ...]
 
 
+def classify_auth_reply(provider: ProviderInfo | None, reply: Reply) -> str:
+    """The provider's own reply table first (its texts carry the meaning: Gmail's 535
+    can mean "app password needed"), then the generic RFC 4954/3463 table."""
+    if reply.code == 235:
+        return "auth.ok"
+    found = classify_provider_reply(provider, reply.code, reply.enhanced, reply.text)
+    if found and found.startswith(("auth.", "smtp.")):
+        return found
+    return _errors.auth_problem(reply)
+
+
 def _b64(data: str) -> str:
     return base64.b64encode(data.encode("utf-8")).decode("ascii")
 
@@ -72,12 +84,13 @@ async def check_auth(
     delivery: Delivery,
     verify_tls: bool,
     lang: str,
-    provider: str,
+    provider: ProviderInfo | None,
+    provider_name: str,
     progress: AuthProgress | None = None,
 ) -> AuthOutcome:
     port = target.port
     finding = functools.partial(
-        make_finding, port=port, provider=provider, username=creds.username, lang=lang
+        make_finding, port=port, provider=provider_name, username=creds.username, lang=lang
     )
     context = ctx.verify_context if verify_tls else unverified_context()
     try:
@@ -88,7 +101,7 @@ async def check_auth(
         return AuthOutcome(AuthFacts("skipped", port), SendFacts(), (f,))
     try:
         outcome = await _authenticate(
-            session, creds, delivery, finding, lang, ctx, progress or AuthProgress()
+            session, creds, delivery, finding, lang, ctx, progress or AuthProgress(), provider
         )
     except BaseException:
         session.channel.abort()
@@ -105,6 +118,7 @@ async def _authenticate(
     lang: str,
     ctx: ProbeContext,
     progress: AuthProgress,
+    provider: ProviderInfo | None,
 ) -> AuthOutcome:
     port = session.channel.port
     mechs = auth_mechanisms(session.capabilities)
@@ -129,7 +143,7 @@ async def _authenticate(
     except (OSError, TimeoutError, EOFError, ssl.SSLError) as exc:
         f = finding("auth.connection_lost", detail=printable(str(exc) or type(exc).__name__, 200))
         return AuthOutcome(AuthFacts("error", port, mechanism=mech), SendFacts(), (f,))
-    code = _errors.auth_problem(reply)
+    code = classify_auth_reply(provider, reply)
     facts = AuthFacts(
         "ok" if code == "auth.ok" else "rejected",
         port,
@@ -141,7 +155,7 @@ async def _authenticate(
     outcome = finding(code, detail=facts.reply)
     if code != "auth.ok":
         return AuthOutcome(facts, SendFacts(), (outcome,))
-    send, send_findings = await send_envelope(session, delivery, ctx.limits.command, lang)
+    send, send_findings = await send_envelope(session, delivery, ctx.limits.command, lang, provider)
     return AuthOutcome(facts, send, (outcome, *send_findings))
 
 

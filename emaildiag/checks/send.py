@@ -12,6 +12,7 @@ import ssl
 from dataclasses import dataclass
 
 from emaildiag.catalog import make_finding
+from emaildiag.catalog.providers import ProviderInfo, classify_provider_reply
 from emaildiag.checks import _errors
 from emaildiag.checks.session import Session
 from emaildiag.checks.wire import ProtocolError, Reply
@@ -46,8 +47,22 @@ def dot_stuffed(message: bytes) -> bytes:
     return body + b"\r\n.\r\n"
 
 
+def classify_send_reply(provider: ProviderInfo | None, reply: Reply, stage: str) -> str | None:
+    """``None`` when accepted; else the provider's own meaning (SES "Email address is not
+    verified" is a sender problem whatever its code), else the generic stage table."""
+    generic = _errors.send_problem(reply, stage)
+    if generic is None:
+        return None
+    found = classify_provider_reply(provider, reply.code, reply.enhanced, reply.text)
+    return found if found and found.startswith("send.") else generic
+
+
 async def send_envelope(
-    session: Session, delivery: Delivery, timeout: float, lang: str
+    session: Session,
+    delivery: Delivery,
+    timeout: float,
+    lang: str,
+    provider: ProviderInfo | None = None,
 ) -> tuple[SendFacts, list[Finding]]:
     ch, port = session.channel, session.channel.port
     if not delivery.sender:
@@ -58,34 +73,37 @@ async def send_envelope(
     try:
         for stage, line in steps:
             reply = await ch.command(line, timeout)
-            if _errors.send_problem(reply, stage):
+            problem = classify_send_reply(provider, reply, stage)
+            if problem:
                 await ch.command("RSET", timeout)
-                return _refused(reply, stage, delivery, port, lang, line)
+                return _refused(problem, reply, stage, delivery, port, lang, line)
         if delivery.message is None:
             await ch.command("RSET", timeout)
             found = make_finding(
                 "send.sender_accepted", port=port, lang=lang, email=delivery.sender, code=reply.code
             )
             return SendFacts("ok", "rcpt", reply.code, printable(str(reply), 300)), [found]
-        return await _data(session, delivery, timeout, lang)
+        return await _data(session, delivery, timeout, lang, provider)
     except (OSError, TimeoutError, EOFError, ProtocolError, ssl.SSLError) as exc:
         return SendFacts("error", "mail", None, printable(str(exc) or type(exc).__name__, 200)), []
 
 
 async def _data(
-    session: Session, delivery: Delivery, timeout: float, lang: str
+    session: Session, delivery: Delivery, timeout: float, lang: str, provider: ProviderInfo | None
 ) -> tuple[SendFacts, list[Finding]]:
     ch, port = session.channel, session.channel.port
     assert delivery.message is not None
     reply = await ch.command("DATA", timeout)
     if reply.code != 354:
-        return _refused(reply, "data", delivery, port, lang, "DATA")
+        refused = classify_send_reply(provider, reply, "data") or "send.message_rejected"
+        return _refused(refused, reply, "data", delivery, port, lang, "DATA")
     ch.transcript.add(port, ch.address, "C", f"[message, {len(delivery.message)} bytes]")
     ch.writer.write(dot_stuffed(delivery.message))
     await ch.writer.drain()
     reply = await ch.read_reply(timeout)
-    if _errors.send_problem(reply, "data"):
-        return _refused(reply, "data", delivery, port, lang, "end of data")
+    problem = classify_send_reply(provider, reply, "data")
+    if problem:
+        return _refused(problem, reply, "data", delivery, port, lang, "end of data")
     text = printable(str(reply), 300)
     recipients = ", ".join(delivery.recipients)
     found = make_finding("send.ok", port=port, lang=lang, detail=text, recipient=recipients)
@@ -93,9 +111,8 @@ async def _data(
 
 
 def _refused(
-    reply: Reply, stage: str, delivery: Delivery, port: int, lang: str, command: str
+    code: str, reply: Reply, stage: str, delivery: Delivery, port: int, lang: str, command: str
 ) -> tuple[SendFacts, list[Finding]]:
-    code = _errors.send_problem(reply, stage) or "send.message_rejected"
     text = printable(str(reply), 300)
     recipient = command.partition("<")[2].rstrip(">") or ", ".join(delivery.recipients)
     found = make_finding(

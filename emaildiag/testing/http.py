@@ -1,0 +1,226 @@
+"""A real HTTP(S) relay on loopback, in its own thread, that records every request it gets.
+
+The relay check is tested against real sockets, real TLS handshakes (certificates from
+:class:`~emaildiag.testing.pki.TestPKI`) and real HTTP/1.1 bytes, not a mocked transport:
+what must be proven is what reaches the wire (no POST, no request after a failed
+verification) and that a hostile relay cannot stretch the deadline (faults-and-security
+§8 H.39). Only loopback addresses are ever bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType, TracebackType
+from typing import Literal
+
+from emaildiag.testing.pki import CertKind, TestPKI
+
+__all__ = ["HttpSpec", "HttpTestServer", "ReceivedRequest"]
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1"})
+_START_TIMEOUT = 5.0
+_STOP_TIMEOUT = 1.0
+_MAX_HEAD = 64 * 1024
+_REASONS = {200: "OK", 302: "Found", 404: "Not Found", 405: "Method Not Allowed"}
+
+Behaviour = Literal["answer", "silent", "drip", "flood", "smtp"]
+
+
+@dataclass(frozen=True)
+class HttpSpec:
+    """What kind of relay to impersonate.
+
+    ``cert=None`` serves plain ``http://``. ``behaviour``: ``answer`` replies at once;
+    ``silent`` reads the request and never answers; ``drip`` sends the headers, then one
+    body byte every 0.2 s, forever; ``flood`` sends an endless body as fast as it can;
+    ``smtp`` greets like a mail server instead (a relay URL pointing at an SMTP port).
+    """
+
+    status: int = 200
+    cert: CertKind | None = CertKind.VALID
+    behaviour: Behaviour = "answer"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b'{"ok": true}'
+    host: str = "127.0.0.1"
+
+    def __post_init__(self) -> None:
+        if self.host not in _LOOPBACK:
+            raise ValueError(f"test servers bind loopback only, not {self.host!r}")
+        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    """One request as it arrived: method, request target, headers (names lower-cased), body."""
+
+    method: str
+    target: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k == name.lower()), None)
+
+
+class HttpTestServer:
+    """``with HttpTestServer(HttpSpec(status=404), pki) as server:`` then talk to
+    ``server.host:server.port``; ``requests``, ``connections`` and ``server_names`` (SNI)
+    say what reached it, recorded on the server thread before any reply is written."""
+
+    def __init__(self, spec: HttpSpec, pki: TestPKI) -> None:
+        self.spec = spec
+        self.pki = pki
+        self.connections = 0
+        self.requests: list[ReceivedRequest] = []
+        self.server_names: list[str | None] = []  # the SNI of every TLS handshake
+        self._port: int | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+
+    @property
+    def host(self) -> str:
+        return self.spec.host
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("HttpTestServer.port is only known after start()")
+        return self._port
+
+    @property
+    def methods(self) -> list[str]:
+        return [r.method for r in self.requests]
+
+    def start(self) -> HttpTestServer:
+        if self._thread is not None:
+            raise RuntimeError("HttpTestServer can only be started once")
+        context = self.pki.server_context(self.spec.cert) if self.spec.cert else None
+        if context is not None:
+            context.sni_callback = self._record_sni
+        self._thread = threading.Thread(
+            target=self._run, args=(context,), name="http-test", daemon=True
+        )
+        self._thread.start()
+        if not self._ready.wait(_START_TIMEOUT):
+            self.stop()
+            raise TimeoutError("HTTP test server did not start in time")
+        if self._error is not None:
+            self._thread.join(_STOP_TIMEOUT)
+            raise RuntimeError("HTTP test server failed to start") from self._error
+        return self
+
+    def stop(self) -> None:
+        """Close the listener and every connection; idempotent, bounded in time."""
+        thread, loop, stopping = self._thread, self._loop, self._stopping
+        if thread is None or not thread.is_alive():
+            return
+        if loop is not None and stopping is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already closed
+                loop.call_soon_threadsafe(stopping.set)
+        thread.join(_STOP_TIMEOUT)
+
+    def __enter__(self) -> HttpTestServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _record_sni(self, _obj: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
+        self.server_names.append(name)
+
+    def _run(self, context: ssl.SSLContext | None) -> None:
+        try:
+            asyncio.run(self._serve(context))
+        except BaseException as error:  # noqa: BLE001 - reported to start(), nothing else sees it
+            self._error = error
+        finally:
+            self._ready.set()
+
+    async def _serve(self, context: ssl.SSLContext | None) -> None:
+        self._stopping = asyncio.Event()
+        handlers: set[asyncio.Task[None]] = set()
+
+        def track(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.ensure_future(self._connection(reader, writer))
+            handlers.add(task)
+            task.add_done_callback(handlers.discard)
+
+        server = await asyncio.start_server(track, self.spec.host, 0, ssl=context, limit=_MAX_HEAD)
+        self._port = int(server.sockets[0].getsockname()[1])
+        self._loop = asyncio.get_running_loop()
+        self._ready.set()
+        try:
+            await self._stopping.wait()
+        finally:
+            server.close()
+            for task in list(handlers):
+                task.cancel()
+            await asyncio.gather(*handlers, return_exceptions=True)
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            if self.spec.behaviour == "smtp":
+                writer.write(b"220 mail.emaildiag.test ESMTP\r\n")
+                await writer.drain()
+            request = await _read_request(reader)
+            if request is None:
+                return
+            self.requests.append(request)
+            await self._reply(writer)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass  # the client went away: that is its right
+        finally:
+            writer.transport.abort()
+
+    async def _reply(self, writer: asyncio.StreamWriter) -> None:
+        spec = self.spec
+        if spec.behaviour == "silent":
+            await asyncio.Event().wait()  # until the client leaves or the server stops
+        endless = spec.behaviour in ("drip", "flood")
+        head = [f"HTTP/1.1 {spec.status} {_REASONS.get(spec.status, 'Status')}"]
+        head += [f"{k}: {v}" for k, v in spec.headers.items()]
+        if not endless:
+            head.append(f"Content-Length: {len(spec.body)}")
+        head.append("Connection: close")
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        if not endless:
+            writer.write(spec.body)
+            await writer.drain()
+            return
+        chunk, pause = (b"x", 0.2) if spec.behaviour == "drip" else (b"x" * 65536, 0.0)
+        while True:  # ends when the client closes (OSError) or the server stops
+            writer.write(chunk)
+            await writer.drain()
+            await asyncio.sleep(pause)
+
+
+async def _read_request(reader: asyncio.StreamReader) -> ReceivedRequest | None:
+    """Request line and headers (RFC 9112 §2.1), then a Content-Length body if any."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError:
+        return None  # connected (and maybe handshook) but sent no request
+    lines = head.decode("latin-1").split("\r\n")
+    method, target, *_ = [*lines[0].split(" "), "", ""]
+    headers = []
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers.append((name.strip().lower(), value.strip()))
+    length = next((int(v) for k, v in headers if k == "content-length" and v.isdigit()), 0)
+    body = await reader.readexactly(min(length, _MAX_HEAD)) if length else b""
+    return ReceivedRequest(method, target, tuple(headers), body)
