@@ -64,7 +64,8 @@ SCENARIOS: dict[str, Scenario] = {
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from emaildiag.cli import UsageError, _progress, run_and_report
+    from emaildiag.cli import UsageError
+    from emaildiag.commands import progress, run_and_report
 
     if args.scenario == "list":
         for name, sc in SCENARIOS.items():
@@ -78,7 +79,7 @@ def run_demo(args: argparse.Namespace) -> int:
     with demo_environment(scenario) as env:
         if not args.quiet and args.json != "-":
             print(f"emaildiag demo ({args.scenario}): {scenario.description}", file=sys.stderr)
-        return run_and_report(env.diagnose(on_event=_progress(args), lang=args.lang), args)
+        return run_and_report(env.diagnose(on_event=progress(args), lang=args.lang), args)
 
 
 class DemoEnvironment:

@@ -179,7 +179,7 @@ async def adiagnose(
     run.findings.extend(setting_findings)
     if lang and lang != normalized.lang:
         run.findings = [translate(f, lang) for f in run.findings]
-    info = detect_provider(normalized.host, normalized.sender)
+    info = _provider(normalized.host, normalized.sender)
     report_args: dict[str, Any] = {}
     blocked = any(f.severity is Severity.ERROR for f in setting_findings)
     if not blocked and normalized.protocol == "smtp":
@@ -250,7 +250,7 @@ async def _network(
         ((s.host, family),) if family else (facts.addresses if facts else ())
     )
     if dns_facts and facts:
-        provider = detect_provider(s.host, s.sender, facts.mx) or provider
+        provider = _provider(s.host, s.sender, facts.mx) or provider
         run.findings.extend(assess_dns(facts, dns_facts[1], run.lang))
         run.findings.extend(assess_spf(facts, provider, run.lang))
     # Probes return what they have just before the overall deadline, so a cut-off
@@ -305,6 +305,13 @@ async def _network(
         "transcript": transcript.lines,
     }
     return parts, provider
+
+
+def _provider(host: str, sender: str, mx: Sequence[str] = ()) -> ProviderInfo | None:
+    """A named provider; the generic hosting entry (no hosts of its own) is advice for
+    hosting in general, not a claim about who runs this server."""
+    found = detect_provider(host, sender, mx)
+    return found if found is not None and found.smtp_hosts else None
 
 
 async def _relay(run: Run, s: Settings, opts: Options) -> dict[str, Any]:

@@ -158,3 +158,59 @@ def test_send_test_with_pdf_from_the_command_line(
 def test_send_test_bad_usage(dns: LoopbackDnsServer, args: tuple[str, ...]) -> None:
     r = run_cli("check", "--host", HOST, "--username", USER, "--dns-server", dns.address, *args)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_suggest_puts_the_srv_target_first(tmp_path: object) -> None:
+    import xml.etree.ElementTree as ET
+
+    zone = {
+        ("_submissions._tcp.shop.test", "SRV"): ["0 1 465 mail.shop-hosting.test."],
+        ("_submission._tcp.shop.test", "SRV"): ["10 1 587 mail.shop-hosting.test."],
+        ("shop.test", "MX"): ["10 mx.shop.test."],
+        ("smtp.shop.test", "A"): ["127.0.0.1"],
+    }
+    xml_path = f"{tmp_path}/config-v1.1.xml"
+    with LoopbackDnsServer(zone) as dns:
+        r = run_cli(
+            "suggest",
+            "anna@shop.test",
+            "--no-probe",
+            "--dns-server",
+            dns.address,
+            "--json",
+            "-",
+            "--thunderbird",
+            xml_path,
+        )
+    assert r.returncode == 0, r.stderr
+    found = json.loads(r.stdout)
+    assert (found[0]["host"], found[0]["port"], found[0]["security"], found[0]["source"]) == (
+        "mail.shop-hosting.test",
+        465,
+        "implicit",
+        "srv",
+    )
+    server = ET.parse(xml_path).getroot().find("emailProvider/outgoingServer")
+    assert server is not None and server.findtext("hostname") == "mail.shop-hosting.test"
+    assert server.findtext("socketType") == "SSL" and server.findtext("port") == "465"
+
+
+def test_suggest_rejects_a_bad_address() -> None:
+    r = run_cli("suggest", "not-an-address", "--no-probe")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_check_exports_the_working_settings_for_thunderbird(
+    dns: LoopbackDnsServer, smtp: SmtpTestServer, pki: TestPKI, tmp_path: object
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    path = f"{tmp_path}/tb.xml"
+    r = check(dns, smtp.port, PASSWORD, "--ca-file", str(pki.ca_file), "--thunderbird", path)
+    assert r.returncode == 0
+    server = ET.parse(path).getroot().find("emailProvider/outgoingServer")
+    assert server is not None and server.findtext("port") == str(smtp.port)
+    assert (
+        server.findtext("socketType") == "STARTTLS"
+        and server.findtext("username") == "%EMAILADDRESS%"
+    )

@@ -205,7 +205,8 @@ async def test_connection_dropped_during_auth(pki: TestPKI, canary: str) -> None
             delivery=Delivery("a@x.test", ("a@x.test",)),
             verify_tls=True,
             lang="en",
-            provider="Example",
+            provider=None,
+            provider_name="Example",
         )
     assert [f.code for f in outcome.findings] == ["auth.connection_lost"]
     assert outcome.auth.result == "error"

@@ -1,0 +1,256 @@
+"""What the ``emaildiag`` commands do, once :mod:`emaildiag.cli` has parsed them.
+
+``check`` gathers the settings and the password (never from argv), runs the engine and
+writes the outputs; ``suggest`` runs discovery. Exit status as in :mod:`emaildiag.cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+from emaildiag.cli import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from emaildiag.jobs import Event
+    from emaildiag.model import Report
+
+
+def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    from emaildiag.settings import SettingsFileError, load_settings
+
+    values: dict[str, Any] = {}
+    if args.settings:
+        try:
+            values = {
+                k: v for k, v in vars(load_settings(args.settings)).items() if k != "password"
+            }
+        except SettingsFileError as exc:
+            raise UsageError(str(exc)) from None
+    flags = {
+        "host": args.host,
+        "port": args.port,
+        "username": args.username,
+        "email": args.email,
+        "copy_to": args.copy_to,
+        "reply_to": args.reply_to,
+        "protocol": args.protocol,
+        "http_url": args.http_url,
+        "http_reply_to": args.http_reply_to,
+        "lang": args.lang,
+    }
+    values.update({k: v for k, v in flags.items() if v is not None})
+    if args.no_verify_tls:
+        values["verify_tls"] = False
+    if not values.get("host") and values.get("protocol", "smtp") == "smtp":
+        raise UsageError("--host is required (or --settings FILE)")
+    return values
+
+
+def _password(args: argparse.Namespace, values: dict[str, Any]) -> str:
+    """--password-env, --password-stdin, the keyring, then a hidden prompt (a terminal only)."""
+    from emaildiag import credentials
+    from emaildiag.settings import normalize_settings
+
+    account = normalize_settings(values)[0]  # the keyring entry is named after tidy values
+    password = _given_password(args) or credentials.password_from_keyring(account)
+    if password is None:
+        password = credentials.prompt_password("Password (not shown): ") or ""
+    if args.remember_password:
+        usable, backend = credentials.keyring_status()
+        if usable and credentials.store_password(account, password):
+            print(f"emaildiag: password saved in the keyring ({backend})", file=sys.stderr)
+        else:
+            print(f"emaildiag: password not saved: {backend}", file=sys.stderr)
+    return password
+
+
+def _given_password(args: argparse.Namespace) -> str | None:
+    from emaildiag import credentials
+
+    if args.password_env:
+        pw = credentials.password_from_env(args.password_env)
+        if pw is None:
+            raise UsageError(f"environment variable {args.password_env} is not set")
+        return pw
+    if args.password_stdin:
+        return credentials.read_password_stdin(sys.stdin)
+    return None
+
+
+def check(args: argparse.Namespace) -> int:
+    if args.attach_pdf and args.send_test is None:
+        raise UsageError("--attach-pdf goes with --send-test")
+    if args.html:
+        raise UsageError("--html is not available in this version yet; use --json")
+    values = _settings_from_args(args)
+    token = ""
+    if args.oauth_token_env:
+        from emaildiag.credentials import password_from_env
+
+        token = password_from_env(args.oauth_token_env) or ""
+        if not token:
+            raise UsageError(f"environment variable {args.oauth_token_env} is not set")
+    values["password"] = "" if token else _password(args, values)
+    if args.save:
+        _save(values, args.save)
+    from emaildiag.runner import adiagnose
+
+    options: dict[str, Any] = {
+        "send_test": args.send_test,
+        "attach_pdf": args.attach_pdf,
+        "oauth_token": token,
+        "timeout": args.timeout,
+        "dns_server": args.dns_server,
+        "ca_file": args.ca_file,
+    }
+    if args.ports:
+        options["ports"] = args.ports
+    return run_and_report(adiagnose(values, on_event=progress(args), **options), args)
+
+
+def _save(values: dict[str, Any], path: str) -> None:
+    from emaildiag.settings import Settings, SettingsFileError, save_settings
+
+    try:
+        save_settings(
+            Settings(**{k: v for k, v in values.items() if k in Settings.__dataclass_fields__}),
+            path,
+        )
+    except (SettingsFileError, OSError, TypeError, ValueError) as exc:
+        raise UsageError(f"cannot save settings to {path}: {exc}") from None
+
+
+def progress(args: argparse.Namespace, stream: TextIO | None = None) -> Any:
+    out = stream or sys.stderr
+    if args.quiet or not out.isatty():
+        return None
+
+    def show(event: Event) -> None:
+        if event.kind == "stage":
+            print(f"  … {event.name}", file=out, flush=True)
+        elif event.kind == "end" and event.state != "ok":
+            print(f"    {event.name}: {event.state}", file=out, flush=True)
+
+    return show
+
+
+def run_and_report(work: Any, args: argparse.Namespace) -> int:
+    """Run the diagnosis coroutine, write the outputs, return the exit status."""
+    import asyncio
+    import logging
+
+    try:
+        report: Report = asyncio.run(work)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        logging.getLogger("emaildiag").debug("diagnosis failed", exc_info=True)
+        print(f"emaildiag: the diagnosis could not run: {type(exc).__name__}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    write_outputs(report, args)
+    return exit_status(report)
+
+
+def exit_status(report: Report) -> int:
+    """3 when nothing could be learnt about the server: every job failed or timed out,
+    or DNS itself failed (SERVFAIL, REFUSED, timeout) so no address was tried; a
+    diagnosis that found a fault, NXDOMAIN included, is 1."""
+    if report.jobs and all(j.state != "ok" for j in report.jobs):
+        return EXIT_UNAVAILABLE
+    dns_failed = any(f.code == "dns.failure" for f in report.findings)
+    if dns_failed and not report.probes and report.settings.get("protocol") != "http":
+        return EXIT_UNAVAILABLE
+    return EXIT_ERROR if report.verdict == "error" else EXIT_OK
+
+
+def suggest(args: argparse.Namespace) -> int:
+    """``emaildiag suggest ADDRESS``: ranked settings with their evidence (SRV first)."""
+    import dataclasses
+    import json
+
+    from emaildiag.discovery import suggest_settings
+
+    resolver = None
+    if args.dns_server:
+        from emaildiag.checks.dns import DnspythonResolver, parse_dns_server
+
+        resolver = DnspythonResolver(
+            parse_dns_server(args.dns_server), timeout=min(5.0, args.timeout / 3)
+        )
+    try:
+        found = suggest_settings(
+            args.address,
+            resolver=resolver,
+            probe=not args.no_probe,
+            timeout=args.timeout,
+            ca_file=args.ca_file,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json == "-":
+        print(json.dumps([dataclasses.asdict(x) for x in found], indent=2))
+    else:
+        for x in found:
+            mark = "✓" if x.verified else " "
+            where = f"{x.host}:{x.port} {x.security:<8} user {x.username}"
+            print(f"{mark} {where}  [{x.source}] {x.evidence}")
+        if not found:
+            print("no settings found for this address", file=sys.stderr)
+        if args.json:
+            _write(args.json, json.dumps([dataclasses.asdict(x) for x in found], indent=2) + "\n")
+    if args.thunderbird and found:
+        from emaildiag.autoconfig import autoconfig_from_suggestion
+
+        _write(args.thunderbird, autoconfig_from_suggestion(found[0], args.address))
+        print(f"Thunderbird autoconfig written to {args.thunderbird}", file=sys.stderr)
+    return EXIT_OK if found else EXIT_ERROR
+
+
+def _export_thunderbird(report: Report, path: str) -> None:
+    """The settings seen to work (else the ones tested) as Thunderbird's autoconfig XML."""
+    from emaildiag.autoconfig import thunderbird_autoconfig
+
+    s, rec = report.settings, report.recommended or {}
+    security: Literal["starttls", "implicit", "none"] = rec.get("security") or (
+        "implicit" if s.get("port") == 465 else "starttls"
+    )
+    email = str(s.get("email") or s.get("username") or "")
+    if "@" not in email:
+        print("emaildiag: no email address to write a Thunderbird file for", file=sys.stderr)
+        return
+    xml = thunderbird_autoconfig(
+        email=email,
+        smtp_host=str(rec.get("host") or s.get("host")),
+        smtp_port=int(rec.get("port") or s.get("port") or 587),
+        security=security,
+        username=str(s.get("username") or email),
+    )
+    _write(path, xml)
+    print(f"Thunderbird autoconfig written to {path}", file=sys.stderr)
+
+
+def write_outputs(report: Report, args: argparse.Namespace) -> None:
+    if args.json == "-":
+        sys.stdout.write(report.to_json() + "\n")
+    else:
+        sys.stdout.write(report.to_text())
+        if args.json:
+            _write(args.json, report.to_json() + "\n")
+            print(f"JSON report written to {args.json}", file=sys.stderr)
+    if getattr(args, "thunderbird", None):
+        _export_thunderbird(report, args.thunderbird)
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
