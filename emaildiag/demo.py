@@ -21,13 +21,10 @@ DEMO_HOST = "mail.emaildiag.test"
 DEMO_DOMAIN = "emaildiag.test"
 DEMO_USER = f"alice@{DEMO_DOMAIN}"
 
-DEMO_DNS = StaticResolver(
-    {
-        (DEMO_HOST, "A"): ["127.0.0.1"],
-        (DEMO_DOMAIN, "MX"): [f"10 {DEMO_HOST}."],
-        (DEMO_DOMAIN, "TXT"): ["v=spf1 mx -all"],
-        (f"_dmarc.{DEMO_DOMAIN}", "TXT"): ["v=DMARC1; p=quarantine"],
-    }
+
+GMAIL_534 = (
+    "534-5.7.9 Application-specific password required. For more information, go to\r\n"
+    "534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor demo - gsmtp"
 )
 
 
@@ -40,6 +37,10 @@ class Scenario:
     auth_require_tls: bool = True
     reject_senders: frozenset[str] = frozenset()
     settings: dict[str, Any] = field(default_factory=dict)
+    host: str = DEMO_HOST  # the name the settings use; the demo DNS points it at 127.0.0.1
+    user: str = DEMO_USER
+    auth_failure_reply: str | None = None
+    spf: str = "v=spf1 mx -all"
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -60,7 +61,19 @@ SCENARIOS: dict[str, Scenario] = {
         cert=CertKind.SELF_SIGNED,
         settings={"verify_tls": False},
     ),
+    "gmail-app-password": Scenario(
+        "a Gmail account with 2-Step Verification: the normal password is refused",
+        wrong_password=True,
+        host="smtp.gmail.com",
+        user="alice@gmail.com",
+        auth_failure_reply=GMAIL_534,
+        spf="v=spf1 redirect=_spf.google.com",
+    ),
 }
+
+# The demo's servers listen on free high ports; the settings say 587 and 465 as a real
+# settings page would, and ``port_map`` sends those connections to the servers.
+STARTTLS_PORT, IMPLICIT_PORT = 587, 465
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -88,8 +101,8 @@ class DemoEnvironment:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.password = "demo-" + secrets.token_urlsafe(12)
-        self.pki = TestPKI(hostname=DEMO_HOST)
-        users = {DEMO_USER: self.password}
+        self.pki = TestPKI(hostname=scenario.host)
+        users = {scenario.user: self.password}
         self.main = SmtpTestServer(
             ServerSpec(
                 mode=scenario.mode,
@@ -97,6 +110,7 @@ class DemoEnvironment:
                 users=users,
                 auth_require_tls=scenario.auth_require_tls,
                 reject_senders=scenario.reject_senders,
+                auth_failure_reply=scenario.auth_failure_reply,
             ),
             self.pki,
         )
@@ -117,27 +131,39 @@ class DemoEnvironment:
         self.other.stop()
         self.pki.close()
 
+    @property
+    def main_port(self) -> int:
+        """The port the settings use: 465 for the implicit-TLS scenario, else 587."""
+        return IMPLICIT_PORT if self.scenario.mode == "implicit" else STARTTLS_PORT
+
+    @property
+    def other_port(self) -> int:
+        return STARTTLS_PORT if self.main_port == IMPLICIT_PORT else IMPLICIT_PORT
+
     def settings(self) -> dict[str, Any]:
         password = "not-" + self.password if self.scenario.wrong_password else self.password
         values: dict[str, Any] = {
-            "host": DEMO_HOST,
-            "port": self.main.port,
-            "username": DEMO_USER,
+            "host": self.scenario.host,
+            "port": self.main_port,
+            "username": self.scenario.user,
             "password": password,
         }
         return values | self.scenario.settings
 
     def options(self) -> dict[str, Any]:
-        modes = {
-            self.main.port: "none" if self.scenario.mode == "plain" else self.scenario.mode,
-            self.other.port: "implicit" if self.scenario.mode != "implicit" else "starttls",
-        }
-        if self.scenario.mode == "plain":
-            modes[self.main.port] = "starttls"  # what the settings expect; the server lacks it
+        domain = self.scenario.user.rpartition("@")[2]
+        dns = StaticResolver(
+            {
+                (self.scenario.host, "A"): ["127.0.0.1"],
+                (domain, "MX"): [f"10 {self.scenario.host}."],
+                (domain, "TXT"): [self.scenario.spf],
+                (f"_dmarc.{domain}", "TXT"): ["v=DMARC1; p=quarantine"],
+            }
+        )
         return {
-            "ports": [self.main.port, self.other.port],
-            "port_modes": modes,
-            "resolver": DEMO_DNS,
+            "ports": [self.main_port, self.other_port],
+            "port_map": {self.main_port: self.main.port, self.other_port: self.other.port},
+            "resolver": dns,
             "ca_file": str(self.pki.ca_file),
             "timeout": 20.0,
         }

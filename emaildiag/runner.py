@@ -76,6 +76,7 @@ class Options:
     timeout: float = DEFAULT_TIMEOUT
     ports: Sequence[int] | None = None
     port_modes: Mapping[int, str] = field(default_factory=dict)
+    port_map: Mapping[int, int] = field(default_factory=dict)
     resolver: Resolver | None = None
     dns_server: str | None = None
     ca_file: str | None = None
@@ -139,6 +140,7 @@ async def adiagnose(
     attach_pdf: bool = False,
     lang: str | None = None,
     port_modes: Mapping[int, str] | None = None,
+    port_map: Mapping[int, int] | None = None,
     checks: Sequence[CustomCheck] = (),
     on_event: Callable[[Event], None] | None = None,
     now: Callable[[], dt.datetime] | None = None,
@@ -148,24 +150,27 @@ async def adiagnose(
     ``resolver`` is the DNS seam (default: the system resolver, or ``dns_server``);
     ``now`` the clock seam for certificate dates; ``checks`` adds custom jobs;
     ``port_modes`` says how a non-standard port speaks (``starttls``/``implicit``)
-    instead of detecting it; ``oauth_token`` (an OAuth2 access token) signs in with
+    instead of detecting it; ``port_map`` sends the connections for a port to another
+    port on the same address (a seam for tests and the demo, whose servers cannot
+    listen on 587 without privileges); ``oauth_token`` (an OAuth2 access token) signs in with
     XOAUTH2 instead of the password; ``send_test`` sends one real test email after a
     successful sign-in (to that address, or ``""`` for the sender itself), with a PDF
     attached when ``attach_pdf``.
     """
     opts = Options(
-        timeout,
-        ports,
-        port_modes or {},
-        resolver,
-        dns_server,
-        ca_file,
-        recipient,
-        oauth_token or "",
-        send_test,
-        attach_pdf,
-        checks,
-        now or (lambda: dt.datetime.now(dt.UTC)),
+        timeout=timeout,
+        ports=ports,
+        port_modes=port_modes or {},
+        port_map=port_map or {},
+        resolver=resolver,
+        dns_server=dns_server,
+        ca_file=ca_file,
+        recipient=recipient,
+        oauth_token=oauth_token or "",
+        send_test=send_test,
+        attach_pdf=attach_pdf,
+        checks=checks,
+        clock=now or (lambda: dt.datetime.now(dt.UTC)),
     )
     started = opts.clock()
     normalized, setting_findings = normalize_settings(settings)
@@ -261,7 +266,7 @@ async def _network(
     )
     port_list = list(dict.fromkeys([*(opts.ports or DEFAULT_PORTS), s.port]))
     targets = [
-        Target(s.host, a, fam, p, opts.port_modes.get(p) or mode_for_port(p))
+        Target(s.host, a, fam, p, opts.port_modes.get(p) or mode_for_port(p), opts.port_map.get(p))
         for p in port_list
         for a, fam in addresses
     ]

@@ -30,14 +30,14 @@ async def test_ok_scenario_authenticates_and_checks_the_sender() -> None:
     assert {"auth.ok", "send.sender_accepted", "tls.ok", "port.open"} <= set(codes)
     assert report.auth.result == "ok" and report.auth.mechanism == "PLAIN"
     assert len(attempts) == 1 and attempts[0].over_tls and attempts[0].success
-    main = next(p for p in report.probes if p.port == env.main.port)
+    main = next(p for p in report.probes if p.port == env.main_port)
     assert main.state == "open" and main.mode == "starttls"
     assert main.tls and main.tls.verified and main.tls.version in ("TLSv1.2", "TLSv1.3")
     assert main.tls.certificate and "mail.emaildiag.test" in main.tls.certificate.san
     assert any(e == "STARTTLS" for e in main.ehlo) and any(
         e.startswith("AUTH") for e in main.ehlo_tls
     )
-    other = next(p for p in report.probes if p.port == env.other.port)
+    other = next(p for p in report.probes if p.port == env.other_port)
     assert other.mode == "implicit" and other.tls and other.tls.verified
     assert {"connect", "greeting", "ehlo", "starttls", "ehlo_tls"} <= set(main.timings)
     assert {"connect", "greeting", "ehlo", "starttls", "ehlo_tls", "auth"} <= set(
@@ -77,7 +77,7 @@ async def test_certificate_problems_keep_the_password_home(
         attempts = list(env.main.auth_log) + list(env.other.auth_log)
     assert expected <= set(report.codes())
     assert attempts == []
-    main = next(p for p in report.probes if p.port == env.main.port)
+    main = next(p for p in report.probes if p.port == env.main_port)
     assert main.tls and main.tls.certificate and not main.tls.verified and main.tls.verify_error
 
 
@@ -95,7 +95,7 @@ async def test_expiring_certificate_is_a_warning() -> None:
     with demo_environment("ok") as env:
         report = await adiagnose(env.settings(), **env.options())
         assert report.verdict == "ok"
-        cert = next(p for p in report.probes if p.port == env.main.port).tls.certificate  # type: ignore[union-attr]
+        cert = next(p for p in report.probes if p.port == env.main_port).tls.certificate  # type: ignore[union-attr]
         assert cert is not None
         later = dt.datetime.fromisoformat(cert.not_after) - dt.timedelta(days=5)
         report = await adiagnose(env.settings(), now=lambda: later, **env.options())
@@ -112,13 +112,13 @@ async def test_no_starttls_means_no_password_on_the_wire() -> None:
     assert report.root_cause is not None and report.root_cause.code == "tls.starttls_missing"
     assert report.recommended and report.recommended["security"] == "implicit"
     # the sign-in moved to the port that has TLS, and says so
-    assert report.auth.port == env.other.port
+    assert report.auth.port == env.other_port
     assert [a.over_tls for a in tls_attempts] == [True]
 
 
 async def test_no_tls_anywhere_skips_authentication() -> None:
     with demo_environment("no-starttls") as env:
-        options = env.options() | {"ports": [env.main.port]}
+        options = env.options() | {"ports": [env.main_port]}
         report = await adiagnose(env.settings(), **options)
         attempts = list(env.main.auth_log)
     assert {"tls.starttls_missing", "auth.skipped_insecure"} <= set(report.codes())
@@ -163,7 +163,7 @@ async def test_ipv6_failing_where_ipv4_works() -> None:
         report = await adiagnose(env.settings(), **options)
     assert "port.ipv6_broken" in report.codes()
     assert "auth.ok" in report.codes()  # IPv4 still carries the sign-in
-    families = {(p.family, p.state) for p in report.probes if p.port == env.main.port}
+    families = {(p.family, p.state) for p in report.probes if p.port == env.main_port}
     assert ("ipv4", "open") in families and any(f == "ipv6" and s != "open" for f, s in families)
 
 
@@ -192,10 +192,11 @@ async def test_the_configured_port_filtered_is_an_error() -> None:
         report = await adiagnose(settings, **(env.options() | {"timeout": 3.0}))
     assert any(f.code == "port.filtered" and f.severity.value == "error" for f in report.findings)
     assert report.verdict == "error"
-    assert report.auth.result == "ok" and report.auth.port == env.main.port  # the working fallback
+    # the best working port takes the sign-in: 465 first, then 587 (SPEC §2.6)
+    assert report.auth.result == "ok" and report.auth.port == 465
     # "port X is blocked here; port Y works": the cause first, and the change to make
     assert report.root_cause is not None and report.root_cause.code == "port.filtered"
     assert report.findings[0] is report.root_cause
     assert report.recommended is not None
-    assert report.recommended["port"] == env.main.port and report.recommended["changed"] is True
+    assert report.recommended["port"] == 465 and report.recommended["changed"] is True
     assert report.recommended["signed_in"] is True

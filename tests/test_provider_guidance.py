@@ -149,3 +149,17 @@ def test_smtp_auth_disabled_fix_names_the_admin_steps() -> None:
         [make_finding("auth.smtp_auth_disabled", port=587, provider="Microsoft 365")], m365, "en"
     )
     assert f.fix and ("admin" in f.fix.lower()) and "http" in f.fix
+
+
+def test_the_gmail_demo_scenario_shows_the_app_password_steps() -> None:
+    from cli_process import run_cli
+
+    r = run_cli("demo", "--scenario", "gmail-app-password", "--json", "-")
+    import json
+
+    data = json.loads(r.stdout)
+    assert r.returncode == 1
+    assert data["provider"] == {"id": "gmail", "name": "Gmail"}
+    assert data["root_cause"]["code"] == "auth.app_password_required"
+    assert data["settings"]["host"] == "smtp.gmail.com" and data["settings"]["port"] == 587
+    assert "settings.port_unusual" not in {f["code"] for f in data["findings"]}

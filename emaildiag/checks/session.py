@@ -40,6 +40,11 @@ class Target:
     family: Family
     port: int
     mode: str  # "starttls" | "implicit" | "auto"
+    dial_port: int | None = None  # where the port really listens (tests, the demo)
+
+    @property
+    def tcp_port(self) -> int:
+        return self.dial_port or self.port
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,11 @@ async def establish(
     timer = Timer(timings, phases)
     with timer.phase("connect"):
         channel = await Channel.open(
-            target.address, target.port, transcript=transcript, timeout=limits.connect
+            target.address,
+            target.port,
+            transcript=transcript,
+            timeout=limits.connect,
+            dial_port=target.dial_port,
         )
     session = Session(channel=channel, mode=target.mode, timings=timings)
     try:

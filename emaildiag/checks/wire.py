@@ -110,10 +110,20 @@ class Channel:
 
     @classmethod
     async def open(
-        cls, address: str, port: int, *, transcript: Transcript, timeout: float
+        cls,
+        address: str,
+        port: int,
+        *,
+        transcript: Transcript,
+        timeout: float,
+        dial_port: int | None = None,
     ) -> Channel:
+        """Connect to ``address``; ``port`` names the service, ``dial_port`` (when the
+        service listens elsewhere, as in tests and the demo) is where the SYN goes."""
         async with asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection(address, port, limit=MAX_LINE)
+            reader, writer = await asyncio.open_connection(
+                address, dial_port or port, limit=MAX_LINE
+            )
         return cls(reader, writer, port=port, address=address, transcript=transcript)
 
     def note(self, text: str) -> None:

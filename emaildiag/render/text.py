@@ -66,7 +66,7 @@ def render_text(report: Report) -> str:
         lines += _finding_lines(cause, w)
         lines.append("")
     rec = report.recommended
-    if rec and (rec.get("changed") or report.verdict == "error"):
+    if rec and rec.get("changed"):
         security = w.get(str(rec.get("security")), str(rec.get("security")))
         lines.append(f"{w['works']}: {rec['host']}, {rec['port']} ({security}), {rec['username']}")
         lines.append("")

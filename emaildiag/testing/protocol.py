@@ -63,7 +63,9 @@ class RecordingHandler:
         users: Mapping[str, str],
         reject_senders: frozenset[str],
         reject_recipients: frozenset[str],
+        auth_failure_reply: str | None = None,
     ) -> None:
+        self._failure_reply = auth_failure_reply
         self._users = {name: secret.encode("utf-8") for name, secret in users.items()}
         # Case-insensitive on purpose: tests should not fail on the case of an address.
         self._reject_senders = frozenset(address.lower() for address in reject_senders)
@@ -84,7 +86,9 @@ class RecordingHandler:
             expected = self._users.get(username)
             success = expected is not None and hmac.compare_digest(expected, data.password)
         self.record_auth(server, mechanism, username, success)
-        return AuthResult(success=success, handled=False, auth_data=username if success else None)
+        if success:
+            return AuthResult(success=True, handled=False, auth_data=username)
+        return AuthResult(success=False, handled=False, message=self._failure_reply)
 
     def record_auth(self, server: SMTP, mechanism: str, username: str, success: bool) -> None:
         transport = server.transport

@@ -46,6 +46,7 @@ class ServerSpec:
     host: str = "127.0.0.1"
     reject_senders: frozenset[str] = frozenset()
     reject_recipients: frozenset[str] = frozenset()
+    auth_failure_reply: str | None = None  # the reply to a wrong password, e.g. Gmail's 534
 
     def __post_init__(self) -> None:
         if self.mode not in ("starttls", "implicit", "plain"):
@@ -67,7 +68,9 @@ class SmtpTestServer:
         self.spec = spec
         self.pki = pki
         self.sessions = 0
-        self._handler = RecordingHandler(spec.users, spec.reject_senders, spec.reject_recipients)
+        self._handler = RecordingHandler(
+            spec.users, spec.reject_senders, spec.reject_recipients, spec.auth_failure_reply
+        )
         self.auth_log: list[AuthAttempt] = self._handler.attempts
         self.messages: list[ReceivedMessage] = self._handler.messages
         self._port: int | None = None
