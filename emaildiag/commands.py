@@ -88,6 +88,8 @@ def _given_password(args: argparse.Namespace) -> str | None:
 def check(args: argparse.Namespace) -> int:
     if args.attach_pdf and args.send_test is None:
         raise UsageError("--attach-pdf goes with --send-test")
+    if args.protocol == "http" and (args.send_test is not None or args.thunderbird):
+        raise UsageError("--send-test and --thunderbird are for SMTP settings, not an HTTP relay")
     if args.html:
         raise UsageError("--html is not available in this version yet; use --json")
     values = _settings_from_args(args)
@@ -215,24 +217,27 @@ def suggest(args: argparse.Namespace) -> int:
 
 
 def _export_thunderbird(report: Report, path: str) -> None:
-    """The settings seen to work (else the ones tested) as Thunderbird's autoconfig XML."""
+    """The settings seen to work, as Thunderbird's autoconfig XML; nothing when none did
+    (a file with settings that failed would only move the problem to Thunderbird)."""
     from emaildiag.autoconfig import thunderbird_autoconfig
 
-    s, rec = report.settings, report.recommended or {}
-    security: Literal["starttls", "implicit", "none"] = rec.get("security") or (
-        "implicit" if s.get("port") == 465 else "starttls"
-    )
+    s, rec = report.settings, report.recommended
     email = str(s.get("email") or s.get("username") or "")
-    if "@" not in email:
-        print("emaildiag: no email address to write a Thunderbird file for", file=sys.stderr)
+    if not rec or "@" not in email:
+        print("emaildiag: no working settings to write for Thunderbird", file=sys.stderr)
         return
-    xml = thunderbird_autoconfig(
-        email=email,
-        smtp_host=str(rec.get("host") or s.get("host")),
-        smtp_port=int(rec.get("port") or s.get("port") or 587),
-        security=security,
-        username=str(s.get("username") or email),
-    )
+    security: Literal["starttls", "implicit", "none"] = rec.get("security") or "starttls"
+    try:
+        xml = thunderbird_autoconfig(
+            email=email,
+            smtp_host=str(rec["host"]),
+            smtp_port=int(rec["port"]),
+            security=security,
+            username=str(s.get("username") or email),
+        )
+    except ValueError as exc:
+        print(f"emaildiag: no Thunderbird file written: {exc}", file=sys.stderr)
+        return
     _write(path, xml)
     print(f"Thunderbird autoconfig written to {path}", file=sys.stderr)
 

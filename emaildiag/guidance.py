@@ -38,21 +38,18 @@ def step_of(code: str) -> int:
 
 
 def root_cause(findings: Sequence[Finding], configured_port: int | None) -> Finding | None:
-    """The finding to fix first: the most severe problem, earliest on the message's path;
-    a problem on the configured port before one on a port the settings do not use."""
-    problems = [f for f in findings if f.severity is not Severity.INFO]
-    if not problems:
+    """The error to fix first, earliest on the message's path; one on the configured port
+    before one on a port the settings do not use. Settings that work (warnings at most)
+    have no root cause: nothing is broken."""
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if not errors:
         return None
-    worst = max(f.severity.rank for f in problems)
 
-    def key(f: Finding) -> tuple[int, int, int]:
-        elsewhere = int(
-            f.port is not None and configured_port is not None and f.port != configured_port
-        )
-        return (-f.severity.rank, elsewhere, step_of(f.code))
+    def key(f: Finding) -> tuple[int, int]:
+        elsewhere = f.port is not None and configured_port is not None and f.port != configured_port
+        return (int(elsewhere), step_of(f.code))
 
-    top = [f for f in problems if f.severity.rank == worst]
-    return min(top, key=key)
+    return min(errors, key=key)
 
 
 def recommended(

@@ -50,9 +50,9 @@ _BODY = {
     ),
     "it": (
         "Questa è un'email di prova inviata da emaildiag il {when}.\n"
-        "Verifica che le impostazioni di posta in uscita della tua app funzionino. "
+        "Serve a verificare che le impostazioni di posta in uscita del programma funzionino. "
         "Sono state provate queste impostazioni:\n\n{summary}\n\n"
-        "Se stai leggendo questo messaggio, il server di posta lo ha accettato e consegnato.\n"
+        "Se questo messaggio è arrivato, il server di posta lo ha accettato e consegnato.\n"
         "Questa email non contiene alcuna password.\n"
     ),
 }

@@ -103,3 +103,17 @@ def printable(text: str, limit: int = MAX_TEXT) -> str:
     if len(text) > limit:
         out.append(f"… [{len(text) - limit} more characters]")
     return "".join(out)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The password and the query values of a URL (``?api_key=…``): an HTTP relay's
+    key often travels there. Short values (under 4 characters) are ordinary words."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        found = [parts.password or ""]
+        found += [value for _, value in parse_qsl(parts.query, keep_blank_values=False)]
+    except ValueError:
+        return []
+    return [v for v in found if len(v) >= 4]

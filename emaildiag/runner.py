@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import dataclasses
 import datetime as dt
 import email.policy
 import functools
@@ -24,7 +23,7 @@ from typing import Any
 
 from emaildiag import __version__
 from emaildiag.catalog import make_finding, translate
-from emaildiag.catalog.providers import ProviderInfo, detect_provider
+from emaildiag.catalog.providers import ProviderInfo, detect_provider, provider_for_host
 from emaildiag.checks.auth import AuthOutcome, AuthProgress, Credentials, check_auth
 from emaildiag.checks.dns import (
     DnspythonResolver,
@@ -46,6 +45,7 @@ from emaildiag.checks.send import Delivery
 from emaildiag.checks.session import Limits, Target
 from emaildiag.checks.tls import verifying_context
 from emaildiag.checks.wire import Transcript
+from emaildiag.fields import as_address
 from emaildiag.guidance import recommended, root_cause, step_of
 from emaildiag.jobs import CheckContext, CustomCheck, Event, Run
 from emaildiag.model import (
@@ -59,7 +59,7 @@ from emaildiag.model import (
     SendFacts,
     Severity,
 )
-from emaildiag.redact import Redactor
+from emaildiag.redact import Redactor, printable, url_secrets
 from emaildiag.settings import Settings, normalize_settings
 
 __all__ = ["CheckContext", "CustomCheck", "Event", "Options", "adiagnose", "diagnose"]
@@ -174,7 +174,9 @@ async def adiagnose(
     )
     started = opts.clock()
     normalized, setting_findings = normalize_settings(settings)
-    redactor = Redactor([normalized.password, opts.oauth_token], normalized.username)
+    setting_findings += _send_test_findings(opts.send_test, normalized.lang)
+    relayed_by = _host_provider(normalized.host, normalized.sender)
+    redactor = Redactor(_secrets(normalized, opts, relayed_by), normalized.username)
     run = Run(lang or normalized.lang, time.monotonic() + timeout, on_event, redactor)
     run.emit("stage", "settings")
     if opts.oauth_token:  # the token stands in for the password
@@ -184,34 +186,38 @@ async def adiagnose(
     run.findings.extend(setting_findings)
     if lang and lang != normalized.lang:
         run.findings = [translate(f, lang) for f in run.findings]
-    info = _provider(normalized.host, normalized.sender)
+    info = relayed_by or _provider(normalized.host, normalized.sender)
     report_args: dict[str, Any] = {}
     blocked = any(f.severity is Severity.ERROR for f in setting_findings)
     if not blocked and normalized.protocol == "smtp":
-        report_args, info = await _network(run, normalized, opts, info)
+        report_args, info = await _network(run, normalized, opts, relayed_by)
     elif not blocked:
         report_args = await _relay(run, normalized, opts)
-    run.findings.extend(assess_provider_settings(normalized, info, run.lang))
+    auth = report_args.get("auth", AuthFacts())
+    signed_in = auth.port if auth.result == "ok" else None
+    run.findings.extend(assess_provider_settings(normalized, relayed_by, run.lang, signed_in))
     run.emit("done", "diagnosis")
     finished = opts.clock()
+    # One last pass over everything that leaves: server text, finding texts, settings.
     scrub = redactor.scrub
-    guided = with_provider_steps(run.findings, info, run.lang)
-    findings = [dataclasses.replace(f, detail=scrub(f.detail)) for f in guided]
+    findings = scrub(with_provider_steps(run.findings, info, run.lang))
     network = scrub(report_args)
     ordered = _ordered(findings)
     cause = root_cause(ordered, normalized.port)
     if cause is not None:  # the cause leads; the rest keep their order
         ordered = (cause, *(f for f in ordered if f is not cause))
     return Report(
-        settings=normalized.redacted(),
+        settings=scrub(normalized.redacted()),
         findings=ordered,
         root_cause=cause,
-        recommended=recommended(
-            normalized.host,
-            normalized.username,
-            normalized.port,
-            network.get("probes", ()),
-            network.get("auth", AuthFacts()),
+        recommended=scrub(
+            recommended(
+                normalized.host,
+                normalized.username,
+                normalized.port,
+                network.get("probes", ()),
+                network.get("auth", AuthFacts()),
+            )
         ),
         provider=Provider(info.id, info.name) if info else None,
         jobs=scrub(tuple(run.jobs)),
@@ -238,8 +244,9 @@ def _ordered(findings: list[Finding]) -> tuple[Finding, ...]:
 async def _network(
     run: Run, s: Settings, opts: Options, provider: ProviderInfo | None
 ) -> tuple[dict[str, Any], ProviderInfo | None]:
-    """DNS, then probes, sign-in and custom checks; returns the report's network parts
-    and the provider, now known from the MX records too."""
+    """DNS, then probes, sign-in and custom checks. ``provider`` is the one whose server
+    the settings name (it judges SPF and replies); returns the report's network parts
+    and the provider to show and take advice from, now known from the MX too."""
     assert s.port is not None
     transcript = Transcript(run.redact)
     domain = s.sender.rpartition("@")[2] or None
@@ -254,8 +261,9 @@ async def _network(
     addresses: tuple[tuple[str, Family], ...] = (
         ((s.host, family),) if family else (facts.addresses if facts else ())
     )
+    shown = provider
     if dns_facts and facts:
-        provider = _provider(s.host, s.sender, facts.mx) or provider
+        shown = _provider(s.host, s.sender, facts.mx) or provider
         run.findings.extend(assess_dns(facts, dns_facts[1], run.lang))
         run.findings.extend(assess_spf(facts, provider, run.lang))
     # Probes return what they have just before the overall deadline, so a cut-off
@@ -309,7 +317,35 @@ async def _network(
         "send": outcome.send if outcome else SendFacts(),
         "transcript": transcript.lines,
     }
-    return parts, provider
+    return parts, shown
+
+
+def _host_provider(host: str, sender: str) -> ProviderInfo | None:
+    """The provider whose own SMTP server the settings name: the one whose ports,
+    username form, SPF include and reply texts apply. A provider seen only in the
+    domain's MX receives the mail but may not be the one that relays it."""
+    return _provider(host, sender) if provider_for_host(host) is not None else None
+
+
+def _secrets(s: Settings, opts: Options, provider: ProviderInfo | None) -> list[str]:
+    """Everything that must never be shown: the password and token; a username that is
+    itself the key (Postmark's server token, an API key as username); the password and
+    query values of a relay URL."""
+    found = [s.password, opts.oauth_token]
+    key_as_username = provider is not None and provider.username.value.form == "apikey"
+    literal = provider.username.value.literal if provider else None
+    if s.username and (s.username == s.password or (key_as_username and s.username != literal)):
+        found.append(s.username)
+    found += url_secrets(s.http_url) if s.protocol == "http" else []
+    return found
+
+
+def _send_test_findings(send_test: str | None, lang: str) -> tuple[Finding, ...]:
+    """The test email's recipient is checked with the settings, before any network use."""
+    if not send_test or as_address(send_test) is not None:
+        return ()
+    shown = printable(send_test, 80)
+    return (make_finding("settings.email_invalid", field="send_test", value=shown, lang=lang),)
 
 
 def _provider(host: str, sender: str, mx: Sequence[str] = ()) -> ProviderInfo | None:
@@ -346,7 +382,9 @@ async def _custom(run: Run, check: CustomCheck, ctx: CheckContext) -> None:
     run.findings.extend(await check.run(ctx))
 
 
-def _delivery(s: Settings, opts: Options, port: int, mode: str, lang: str) -> Delivery:
+def _delivery(
+    s: Settings, opts: Options, port: int, mode: str, lang: str, redact: Redactor
+) -> Delivery:
     """The sender check's envelope or, with ``send_test``, the test email's (SPEC §2.8):
     To the given address or the sender, the copy as an envelope-only recipient."""
     if opts.send_test is None:
@@ -354,7 +392,8 @@ def _delivery(s: Settings, opts: Options, port: int, mode: str, lang: str) -> De
     from emaildiag.message import build_test_message, envelope_recipients
 
     to = opts.send_test or s.sender
-    summary = {"host": s.host, "port": str(port), "security": mode, "username": s.username}
+    # a username that is itself the key is a secret too: never mail it
+    summary = {"host": s.host, "port": str(port), "security": mode, "username": redact(s.username)}
     message = build_test_message(
         sender=s.sender,
         to=to,
@@ -364,7 +403,8 @@ def _delivery(s: Settings, opts: Options, port: int, mode: str, lang: str) -> De
         attach_pdf=opts.attach_pdf,
         now=opts.clock(),
     )
-    utf8 = not s.sender.isascii()  # RFC 6531: a non-ASCII mailbox needs SMTPUTF8
+    # RFC 6531: any non-ASCII mailbox (sender, recipients, Reply-To) needs SMTPUTF8
+    utf8 = not all(a.isascii() for a in (s.sender, to, s.copy_to, s.reply_to))
     data = message.as_bytes(policy=email.policy.SMTPUTF8 if utf8 else email.policy.SMTP)
     return Delivery(s.sender, tuple(envelope_recipients(to, s.copy_to)), data, utf8)
 
@@ -422,7 +462,7 @@ async def _auth_flow(
                     replace(t, mode=probe.mode),  # as found: an "auto" port is now known
                     creds,
                     replace(ctx, phases=[]),
-                    delivery=_delivery(s, opts, t.port, probe.mode, run.lang),
+                    delivery=_delivery(s, opts, t.port, probe.mode, run.lang, run.redact),
                     verify_tls=s.verify_tls,
                     lang=run.lang,
                     provider=provider,

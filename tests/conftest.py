@@ -53,7 +53,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from emaildiag.catalog import FINDINGS, RAISED
 
     config = session.config
-    partial = config.option.keyword or config.option.markexpr or config.option.lf
+    partial = config.option.keyword or config.option.markexpr or getattr(config.option, "lf", False)
     selected = [
         a for a in config.args if a.rstrip("/") not in ("tests", str(config.rootpath / "tests"))
     ]

@@ -59,6 +59,11 @@ def answering(reply: bytes, seen: list[bytes]) -> Handler:
         ),
         (
             b"550 5.7.30 Basic authentication is not supported for Client Submission.\r\n",
+            "auth.smtp_auth_disabled",
+        ),
+        (
+            b"535 5.7.139 Authentication unsuccessful, user is locked by your organization's "
+            b"security defaults policy. Contact your administrator.\r\n",
             "auth.oauth_required",
         ),
         (b"530 5.7.0 Must issue a STARTTLS command first\r\n", "auth.tls_required"),

@@ -53,7 +53,7 @@ def reply(line: str) -> Reply:
         ),
         (
             "550 5.7.30 Basic authentication is not supported for Client Submission.",
-            "auth.oauth_required",
+            "auth.smtp_auth_disabled",
         ),
         ("530 5.7.0 Must issue a STARTTLS command first", "auth.tls_required"),
         (

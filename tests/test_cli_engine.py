@@ -214,3 +214,37 @@ def test_check_exports_the_working_settings_for_thunderbird(
         server.findtext("socketType") == "STARTTLS"
         and server.findtext("username") == "%EMAILADDRESS%"
     )
+
+
+def test_thunderbird_export_only_for_settings_that_worked(
+    dns: LoopbackDnsServer, tmp_path: object
+) -> None:
+    import pathlib
+
+    path = pathlib.Path(f"{tmp_path}/tb.xml")
+    r = run_cli(
+        "check",
+        "--protocol",
+        "http",
+        "--http-url",
+        "https://relay.test/x",
+        "--http-reply-to",
+        "a@b.test",
+        "--thunderbird",
+        str(path),
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    r = run_cli(
+        "check",
+        "--host",
+        "nothere.emaildiag.test",
+        "--username",
+        USER,
+        "--dns-server",
+        dns.address,
+        "--thunderbird",
+        str(path),
+        "--json",
+        "-",
+    )
+    assert r.returncode == 1 and "no working settings" in r.stderr and not path.exists()

@@ -123,7 +123,7 @@ REPLIES = [
         "microsoft365",
         550,
         "5.7.30 Basic authentication is not supported for Client Submission.",
-        "auth.oauth_required",
+        "auth.smtp_auth_disabled",
     ),
     ("microsoft365", 535, "5.7.3 Authentication unsuccessful", "auth.rejected"),
     (

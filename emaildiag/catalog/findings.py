@@ -1124,18 +1124,15 @@ FINDINGS: dict[str, Entry] = {
         fix={
             "en": (
                 "The mailbox {username} is not allowed to send through apps, and only an "
-                "administrator (usually your IT person) can change this. In the Microsoft 365 "
-                "admin center: Users → Active users → the user → Mail → Manage email apps → "
-                "tick Authenticated SMTP, and check that it is not turned off for the whole "
-                "organisation or blocked by security defaults."
+                "administrator (usually your IT person) can change this: ask them to turn on "
+                "authenticated SMTP for this mailbox, and to check that it is not turned off "
+                "for the whole organisation."
             ),
             "it": (
                 "La casella {username} non è autorizzata a inviare tramite programmi esterni "
-                "e solo un amministratore (di solito il tecnico informatico) può cambiarlo. "
-                "Nell'interfaccia di amministrazione di Microsoft 365: Utenti → Utenti attivi "
-                "→ l'utente → Posta → Gestisci app di posta elettronica → spuntare SMTP "
-                "autenticato, e controllare che non sia disattivato per tutta "
-                "l'organizzazione o bloccato dalle impostazioni predefinite per la sicurezza."
+                "e solo un amministratore (di solito il tecnico informatico) può cambiarlo: "
+                "chiedergli di attivare l'SMTP autenticato per questa casella e di controllare "
+                "che non sia disattivato per tutta l'organizzazione."
             ),
         },
     ),

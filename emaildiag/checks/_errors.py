@@ -115,13 +115,14 @@ _AUTH_TEXT = (
     ("application-specific password", "auth.app_password_required"),
     ("app password", "auth.app_password_required"),
     ("smtpclientauthentication is disabled", "auth.smtp_auth_disabled"),
-    ("basic authentication is not supported", "auth.oauth_required"),
+    # SPEC §4 names 550 5.7.30 among "SMTP AUTH disabled for the mailbox or tenant".
+    ("basic authentication is not supported", "auth.smtp_auth_disabled"),
 )
 _AUTH_ENHANCED = {
     "5.7.8": "auth.rejected",
     "5.7.9": "auth.app_password_required",
     "5.7.139": "auth.smtp_auth_disabled",
-    "5.7.30": "auth.oauth_required",
+    "5.7.30": "auth.smtp_auth_disabled",
     "4.7.0": "auth.throttled",
     "5.5.4": "auth.mechanism_unsupported",
     "5.7.11": "auth.tls_required",

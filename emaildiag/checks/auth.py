@@ -67,7 +67,7 @@ def classify_auth_reply(provider: ProviderInfo | None, reply: Reply) -> str:
     if reply.code == 235:
         return "auth.ok"
     found = classify_provider_reply(provider, reply.code, reply.enhanced, reply.text)
-    if found and found.startswith(("auth.", "smtp.")):
+    if found and found.startswith(("auth.", "smtp.", "tls.")):
         return found
     return _errors.auth_problem(reply)
 

@@ -20,11 +20,12 @@ _SEE = {"en": "Official help", "it": "Guida ufficiale"}
 
 
 def assess_provider_settings(
-    s: Settings, provider: ProviderInfo | None, lang: str
+    s: Settings, provider: ProviderInfo | None, lang: str, signed_in_port: int | None = None
 ) -> list[Finding]:
     """A port the provider does not offer (465 on Microsoft 365), and a username not in
-    the provider's form (SendGrid wants the word ``apikey``, mailboxes the full address)."""
-    if provider is None or s.protocol != "smtp":
+    the provider's form (SendGrid wants the word ``apikey``, mailboxes the full address).
+    What was seen to work outranks the data: no port advice where sign-in succeeded."""
+    if provider is None or s.protocol != "smtp" or signed_in_port == s.port:
         return []
     out: list[Finding] = []
     offered = [p for p in provider.ports.value if p.number != 25]

@@ -48,6 +48,11 @@ WORDS: dict[str, dict[str, str]] = {
         "starttls": "STARTTLS",
         "implicit": "SSL/TLS",
         "none": "senza cifratura",
+        "open": "aperta",
+        "refused": "rifiutata",
+        "filtered": "filtrata",
+        "unreachable": "irraggiungibile",
+        "error": "errore",
     },
 }
 
@@ -97,7 +102,7 @@ def _finding_lines(f: Finding, w: Mapping[str, str]) -> list[str]:
 
 
 def _probe_line(p: ProbeFacts, w: Mapping[str, str]) -> str:
-    parts = [f"  {p.port:>5} {p.address:<39} {p.state}"]
+    parts = [f"  {p.port:>5} {p.address:<39} {w.get(p.state, p.state)}"]
     if p.mode:
         parts.append(w.get(p.mode, p.mode))
     if p.tls and p.tls.version:

@@ -212,9 +212,9 @@ MICROSOFT365 = ProviderInfo(
             _REPORTS,
         ),
         _BASIC_AUTH_DISABLED,
-        ReplyRule(
+        ReplyRule(  # SPEC §4 lists 550 5.7.30 under "SMTP AUTH disabled for the mailbox or tenant"
             r"basic authentication is not supported for client submission",
-            "auth.oauth_required",
+            "auth.smtp_auth_disabled",
             "550 5.7.30 Basic authentication is not supported for Client Submission.",
             (_BASIC_AUTH_550, *_TIMELINE),
         ),
