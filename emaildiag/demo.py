@@ -121,15 +121,22 @@ class DemoEnvironment:
             ServerSpec(mode=other, cert=scenario.cert, users=users), self.pki
         )
 
-    def __enter__(self) -> DemoEnvironment:
+    def start(self) -> DemoEnvironment:
+        """Start both servers (for a notebook, where a ``with`` block cannot span cells)."""
         self.main.start()
         self.other.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
         self.main.stop()
         self.other.stop()
         self.pki.close()
+
+    def __enter__(self) -> DemoEnvironment:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     @property
     def main_port(self) -> int:
