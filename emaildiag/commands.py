@@ -90,8 +90,7 @@ def check(args: argparse.Namespace) -> int:
         raise UsageError("--attach-pdf goes with --send-test")
     if args.protocol == "http" and (args.send_test is not None or args.thunderbird):
         raise UsageError("--send-test and --thunderbird are for SMTP settings, not an HTTP relay")
-    if args.html:
-        raise UsageError("--html is not available in this version yet; use --json")
+    require_html(args)
     values = _settings_from_args(args)
     token = ""
     if args.oauth_token_env:
@@ -242,6 +241,17 @@ def _export_thunderbird(report: Report, path: str) -> None:
     print(f"Thunderbird autoconfig written to {path}", file=sys.stderr)
 
 
+def require_html(args: argparse.Namespace) -> None:
+    """--html needs the ``report`` extra: say so before running, not after."""
+    if not getattr(args, "html", None):
+        return
+    try:
+        import jinja2  # noqa: F401
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError('--html needs the report extra: pip install "emaildiag[report]"') from None
+
+
 def write_outputs(report: Report, args: argparse.Namespace) -> None:
     if args.json == "-":
         sys.stdout.write(report.to_json() + "\n")
@@ -252,6 +262,9 @@ def write_outputs(report: Report, args: argparse.Namespace) -> None:
             print(f"JSON report written to {args.json}", file=sys.stderr)
     if getattr(args, "thunderbird", None):
         _export_thunderbird(report, args.thunderbird)
+    if getattr(args, "html", None):
+        _write(args.html, report.to_html())
+        print(f"HTML report written to {args.html}", file=sys.stderr)
 
 
 def _write(path: str, text: str) -> None:

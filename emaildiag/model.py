@@ -305,6 +305,48 @@ class Report:
 
         return render_text(self)
 
+    def to_html(self, path: str | None = None) -> str:
+        """The self-contained HTML report (needs the ``report`` extra); written to
+        ``path`` too when given. The same report always gives the same bytes."""
+        from emaildiag.render.html import render_html
+
+        html = render_html(self)
+        if path is not None:
+            with open(path, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(html)
+        return html
+
+    def to_frame(self, kind: str = "findings") -> Any:
+        """A pandas DataFrame: one row per finding (``kind="findings"``) or per probe
+        (``kind="probes"``); needs the ``notebook`` extra."""
+        from emaildiag.render.frame import findings_frame, probes_frame
+
+        if kind == "findings":
+            return findings_frame(self)
+        if kind == "probes":
+            return probes_frame(self)
+        raise ValueError(f"kind must be 'findings' or 'probes', not {kind!r}")
+
+    def plot(self) -> Any:
+        """A matplotlib Figure: the phase waterfall and the port × mode matrix."""
+        from emaildiag.render.charts import report_figure
+
+        return report_figure(self)
+
+    def _repr_html_(self) -> str | None:
+        return self._repr_mimebundle_().get("text/html")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Rich display in notebooks, with plain text for GitHub, nbconvert and terminals."""
+        bundle = {"text/plain": self.to_text()}
+        try:
+            from emaildiag.render.html import render_fragment
+
+            bundle["text/html"] = render_fragment(self)
+        except ImportError:  # jinja2 not installed: the text still shows
+            pass
+        return bundle
+
     def __str__(self) -> str:
         return self.to_text()
 
