@@ -136,6 +136,12 @@ def _report_html(report: Report) -> str:
     return bundle.get("text/html") or f"<pre>{html.escape(bundle['text/plain'])}</pre>"
 
 
+def _names_a_port(host: str) -> bool:
+    """A host typed with a scheme or ``:port`` (``smtps://…``, ``host:465``)."""
+    text = host.strip()
+    return "://" in text or (text.count(":") == 1 and text.rsplit(":", 1)[1].isdigit())
+
+
 def _text(value: object) -> str:
     return "" if value is None else str(value)
 
@@ -167,6 +173,7 @@ class SettingsForm:
         self.report: Report | None = None
         self.task: asyncio.Task[Any] | None = None
         self._handle: Any = None
+        self._port_chosen = v.get("port") is not None
         self._notice = ""
         self._steps: dict[str, str] = {}
         lang = lang or _text(v.get("lang")) or "en"
@@ -226,12 +233,15 @@ class SettingsForm:
         user = self.username.value.strip()
         return {
             **dict.fromkeys(("host", "port", "username", "fill_button", "password"), smtp),
-            **dict.fromkeys(("copy_to_enabled", "reply_to_enabled", "no_verify_tls"), smtp),
+            **dict.fromkeys(("copy_to_enabled", "reply_to_enabled"), smtp),
+            "no_verify_tls": True,  # an HTTPS relay can be self-signed too (SPEC §1)
             "port_custom": smtp and self.port.value == OTHER_PORT,
-            "email": smtp and bool(user) and as_address(user) is None,
+            "email": smtp
+            and bool(user)
+            and (as_address(user) is None or self.email.value.strip() not in ("", user)),
             "copy_to": smtp and self.copy_to_enabled.value,
             "reply_to": smtp and self.reply_to_enabled.value,
-            "tls_warning": smtp and self.no_verify_tls.value,
+            "tls_warning": bool(self.no_verify_tls.value),
             "http_url": not smtp,
             "http_reply_to": not smtp,
         }
@@ -241,6 +251,8 @@ class SettingsForm:
         shown = self._visible()
         values = {name: getattr(self, name).value if shown[name] else "" for name in _TEXTS}
         port = self.port_custom.value if shown["port_custom"] else self.port.value
+        if not self._port_chosen and _names_a_port(self.host.value):
+            port = None  # "smtps://host" or "host:465" decides, not the dropdown's default
         return values | {
             "protocol": self.protocol.value,
             "port": port if shown["port"] else None,
@@ -270,13 +282,17 @@ class SettingsForm:
         options["on_event"] = self._on_event
         self._steps.clear()
         self.report, self.export_button.disabled, self.report_view.value = None, True, ""
+        self._update_display()  # a saved notebook must not keep showing an earlier verdict
         report = await adiagnose(values, **options)
         self.report = report
         self.report_view.value = _report_html(report)
         self.export_button.disabled = False
+        self._update_display()
+        return report
+
+    def _update_display(self) -> None:
         if self._handle is not None:
             self._handle.update(self._repr_mimebundle_(), raw=True)
-        return report
 
     def click_test(self) -> asyncio.Task[Any]:
         """What the button does: start :meth:`run` as a task on the running loop.
@@ -330,6 +346,7 @@ class SettingsForm:
             self._say(self._t("cancelled"))
         elif (exc := task.exception()) is not None:
             self._show_error(exc)
+        self._update_display()
 
     def _guard(self, action: Callable[[], object]) -> None:
         """ipywidgets swallows what a click handler raises: show it instead."""
@@ -367,6 +384,13 @@ class SettingsForm:
         self.status.value = "<br>".join(html.escape(line) for line in self._steps.values())
 
     def _changed(self, change: Mapping[str, Any]) -> None:
+        owner = change.get("owner")
+        if owner in (self.host, self.username, self.protocol) and self._password:
+            # a kept password belongs to one account: never send it to another server
+            self._password = ""
+            self.password.placeholder = ""
+        if owner is self.port:
+            self._port_chosen = True
         if self._quiet:
             return
         if change.get("owner") is self.lang:

@@ -96,7 +96,9 @@ def printable(text: str, limit: int = MAX_TEXT) -> str:
     out = []
     for ch in text[:limit]:
         code = ord(ch)
-        if ch == "\t" or (code >= 0x20 and code != 0x7F and not 0x80 <= code < 0xA0):
+        # isprintable() also rejects bidi overrides (U+202E) and line separators, which
+        # would let a banner reorder or break the evidence shown next to it.
+        if ch == "\t" or (ch.isprintable() and code != 0x7F):
             out.append(ch)
         else:
             out.append(f"\\x{code:02x}")

@@ -229,3 +229,11 @@ print("matplotlib.pyplot" in sys.modules)
         timeout=120,
     )
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_a_report_figure_shows_itself_in_jupyter_without_pyplot() -> None:
+    from emaildiag.model import Report
+
+    fig = Report(settings={}).plot()
+    svg = fig._repr_svg_()
+    assert svg.lstrip().startswith("<svg") or "<svg" in svg[:200]

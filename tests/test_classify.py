@@ -285,3 +285,9 @@ def test_printable_escapes_terminal_control_and_caps_length() -> None:
     assert printable("220 \x1b[31mred\x07") == "220 \\x1b[31mred\\x07"
     long = printable("A" * 5000, limit=100)
     assert long.startswith("A" * 100) and "4900 more characters" in long
+
+
+def test_printable_escapes_bidi_overrides_and_line_separators() -> None:
+    shown = printable("535 \u202eevil\u2028x")
+    assert "\u202e" not in shown and "\u2028" not in shown
+    assert "\\x202e" in shown and "\\x2028" in shown

@@ -54,7 +54,7 @@ def form_for(env: DemoEnvironment, **kw: Any) -> SettingsForm:
 
 def test_protocol_switches_smtp_and_http_fields() -> None:
     form = SettingsForm()
-    smtp = [form.host, form.port, form.username, form.password, form.no_verify_tls]
+    smtp = [form.host, form.port, form.username, form.password]  # TLS box: both protocols
     smtp += [form.copy_to_enabled, form.reply_to_enabled]
     assert not any(hidden(w) for w in smtp)
     assert hidden(form.http_url) and hidden(form.http_reply_to)
@@ -279,3 +279,31 @@ def test_import_emaildiag_does_not_import_ipywidgets() -> None:
     code = "import sys, emaildiag; print('ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_kept_password_is_never_sent_to_another_account() -> None:
+    form = SettingsForm({"host": "smtp.gmail.com", "username": "alice@gmail.com"})
+    form.password.value = "gmail-secret"
+    form._take_password()
+    assert form.settings().password == "gmail-secret"  # same account: kept for a re-test
+    form.host.value = "smtp.other.example"
+    assert form.settings().password == ""
+
+
+def test_relay_certificate_verification_can_be_switched_off() -> None:
+    form = SettingsForm({"protocol": "http", "http_url": "https://relay.example/send"})
+    form.no_verify_tls.value = True
+    assert form.settings().verify_tls is False
+
+
+def test_a_port_pasted_into_host_wins_over_the_default() -> None:
+    assert SettingsForm({"host": "smtps://smtp.gmail.com"}).settings().port == 465
+    assert SettingsForm({"host": "smtp.gmail.com:465"}).settings().port == 465
+    assert SettingsForm({"host": "smtp.gmail.com", "port": 587}).settings().port == 587
+
+
+def test_a_prefilled_alias_sender_is_kept() -> None:
+    form = SettingsForm(
+        {"username": "alice@a.example", "email": "sales@a.example", "host": "h.example"}
+    )
+    assert form.settings().email == "sales@a.example"

@@ -66,6 +66,7 @@ def test_walkthrough_executes_in_a_kernel_and_keeps_no_password(
     assert canary not in saved
     outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
     assert "auth.app_password_required" in outputs  # the report was shown
+    assert "image/svg+xml" in outputs  # report.plot() drew its charts
     assert "widgets" in nb.metadata  # widget state really was saved, and checked above
     assert (tmp_path / "emaildiag-report.html").exists()
     assert canary not in (tmp_path / "emaildiag-report.html").read_text(encoding="utf-8")

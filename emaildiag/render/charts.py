@@ -11,6 +11,7 @@ errors only): the figure then holds one short sentence, so callers never special
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -287,11 +288,23 @@ def figure_svg(fig: Figure, salt: str = _SALT) -> str:
 
 def _new_figure(width: float, height: float) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = _figure_class()(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+@functools.cache
+def _figure_class() -> type[Figure]:
+    """A Figure that shows itself in Jupyter as SVG without pyplot's global state
+    (a bare Figure has no display method of its own unless pyplot is imported)."""
+    from matplotlib.figure import Figure
+
+    class ReportFigure(Figure):
+        def _repr_svg_(self) -> str:
+            return figure_svg(self)
+
+    return ReportFigure
 
 
 def _message(fig: Figure | SubFigure, text: str) -> None:
