@@ -213,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     _add_output(demo)
+    _add_batch(sub)
     return parser
 
 
@@ -238,6 +239,66 @@ def _add_suggest(sub: Any) -> None:
     p.add_argument("--json", metavar="FILE|-", help="write the suggestions as JSON (- for stdout)")
 
 
+BATCH_EPILOG = """CSV columns: label, host, port, username, email, copy_to, reply_to, verify_tls,
+protocol, http_url, http_reply_to, password_env (an environment variable holding the
+password), password_keyring (true: the system keyring). A 'password' column is refused.
+
+Results, one row per account: label, host, port, verdict, root_cause, provider,
+state_25, state_465, state_587, state_configured, auth, cert_days_left, duration_ms,
+error. Ctrl-C writes the accounts already finished and exits 130.
+exit status: 0 every account ok or warning, 1 any error, 2 bad usage or input.
+"""
+
+
+def _count(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 1000:
+        raise argparse.ArgumentTypeError(f"expected a number from 1 to 1000, not {value!r}")
+    return int(value)
+
+
+def _add_batch(sub: Any) -> None:
+    p = sub.add_parser(
+        "batch",
+        help="diagnose many accounts listed in a CSV file",
+        epilog=BATCH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", metavar="FILE.csv", type=_existing_file, help="the accounts")
+    p.add_argument("--out", metavar="FILE", help="write the results here (default: stdout)")
+    p.add_argument(
+        "--concurrency", type=_count, default=20, metavar="N", help="accounts at once (default 20)"
+    )
+    p.add_argument(
+        "--per-host",
+        type=_count,
+        default=4,
+        metavar="N",
+        help="at most N at once against one server (default 4)",
+    )
+    p.add_argument(
+        "--ports", type=_ports, metavar="LIST", help="ports to probe (default 25,465,587)"
+    )
+    p.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=30.0,
+        metavar="SECONDS",
+        help="time limit per account (default 30)",
+    )
+    p.add_argument(
+        "--dns-server",
+        type=_dns_server,
+        metavar="IP[:PORT]",
+        help="ask this DNS server instead of the system's",
+    )
+    p.add_argument("--ca-file", type=_ca_file, metavar="FILE", help="trust only these CAs")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    shown.add_argument(
+        "--progress", action="store_true", help="show the progress bar even when not a terminal"
+    )
+
+
 def _version() -> str:
     from emaildiag import __version__
 
@@ -259,6 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.command == "suggest":
             return commands.suggest(args)
+        if args.command == "batch":
+            return commands.batch(args)
         return commands.check(args)
     except UsageError as exc:
         print(f"emaildiag: error: {exc}", file=sys.stderr)

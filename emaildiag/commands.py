@@ -7,6 +7,7 @@ writes the outputs; ``suggest`` runs discovery. Exit status as in :mod:`emaildia
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
@@ -270,5 +271,65 @@ def write_outputs(report: Report, args: argparse.Namespace) -> None:
 def _write(path: str, text: str) -> None:
     try:
         Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def batch(args: argparse.Namespace) -> int:
+    """``emaildiag batch FILE.csv``: one result row per account, to ``--out`` or stdout.
+
+    The output file is opened before the first connection (a typo in its path must not
+    cost the run); on Ctrl-C the accounts already finished are written, exit 130.
+    """
+    from emaildiag import batch as engine
+    from emaildiag.cli import EXIT_INTERRUPTED
+
+    try:
+        rows = engine.read_accounts_csv(args.file)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(f"{args.file}: {exc}") from None
+    unknown = sorted({k for row in rows[:1] for k in row} - {*engine.INPUT_COLUMNS, ""})
+    if unknown:
+        print(f"emaildiag: ignoring unknown columns: {', '.join(unknown)}", file=sys.stderr)
+    options: dict[str, Any] = {
+        "timeout": args.timeout,
+        "dns_server": args.dns_server,
+        "ca_file": args.ca_file,
+    }
+    if args.ports:
+        options["ports"] = args.ports
+    progress = False if args.quiet else (True if args.progress else None)
+    with _output(args.out) as out:
+        try:
+            results = engine.diagnose_rows(
+                rows,
+                concurrency=args.concurrency,
+                per_host=args.per_host,
+                progress=progress,
+                **options,
+            )
+        except engine.BatchInterrupted as exc:
+            engine.write_results_csv(exc.rows, out)
+            print(f"emaildiag: {exc.args[0].partition(' (')[0]}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        engine.write_results_csv(results, out)
+    counts = {v: sum(r["verdict"] == v for r in results) for v in ("ok", "warning", "error")}
+    broken = sum(r["error"] is not None for r in results)
+    where = f"; results written to {args.out}" if args.out else ""
+    print(
+        f"emaildiag: {len(results)} accounts: {counts['ok']} ok, {counts['warning']} warning, "
+        f"{counts['error']} error, {broken} not diagnosed{where}",
+        file=sys.stderr,
+    )
+    return EXIT_ERROR if counts["error"] or broken else EXIT_OK
+
+
+def _output(path: str | None) -> contextlib.AbstractContextManager[TextIO]:
+    if not path:
+        return contextlib.nullcontext(sys.stdout)
+    try:
+        return open(path, "w", encoding="utf-8", newline="")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
