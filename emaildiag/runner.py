@@ -445,30 +445,45 @@ async def _auth_flow(
     progress: AuthProgress,
 ) -> AuthOutcome | None:
     """Authenticate on the configured port, else the best working one (465, then 587,
-    then any other probed port)."""
+    then any other probed port).
+
+    The configured port is tried at once, alongside its probe: the sign-in connection
+    verifies TLS itself before any password leaves, so waiting for the probe would only
+    add its round trips. Other ports are tried after their probes say TLS works."""
     if not (s.password or opts.oauth_token):
         return None
     name = provider.name if provider else _UNKNOWN_PROVIDER.get(run.lang, "your email provider")
+
+    async def sign_in(t: Target, mode: str) -> AuthOutcome:
+        return await check_auth(
+            replace(t, mode=mode),
+            Credentials(s.username, s.password, opts.oauth_token),
+            replace(ctx, phases=[]),
+            delivery=_delivery(s, opts, t.port, mode, run.lang, run.redact),
+            verify_tls=s.verify_tls,
+            lang=run.lang,
+            provider=provider,
+            provider_name=name,
+            progress=progress,
+        )
+
+    early: AuthOutcome | None = None
+    for t in (t for t in tasks if t.port == s.port and t.mode != "auto"):
+        early = await sign_in(t, t.mode)
+        if early.auth.result != "skipped":
+            return early
+        break  # the configured port had no usable TLS: look for a port that does
     for port in dict.fromkeys([s.port, 465, 587, *(t.port for t in tasks)]):
         candidates = [t for t in tasks if t.port == port]
-        if not candidates:
+        if not candidates or (early is not None and port == s.port):
             continue
         await asyncio.wait([tasks[t] for t in candidates])
         for t in candidates:
             probe = tasks[t].result()
             if probe and probe.mode and _usable_for_auth(probe, s.verify_tls):
-                creds = Credentials(s.username, s.password, opts.oauth_token)
-                return await check_auth(
-                    replace(t, mode=probe.mode),  # as found: an "auto" port is now known
-                    creds,
-                    replace(ctx, phases=[]),
-                    delivery=_delivery(s, opts, t.port, probe.mode, run.lang, run.redact),
-                    verify_tls=s.verify_tls,
-                    lang=run.lang,
-                    provider=provider,
-                    provider_name=name,
-                    progress=progress,
-                )
+                return await sign_in(t, probe.mode)  # an "auto" port is known now
+    if early is not None:
+        return early
     await asyncio.wait(tasks.values())
     reached = [
         t for t, task in tasks.items() if (r := task.result()) is not None and r.state == "open"

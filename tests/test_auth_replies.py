@@ -90,10 +90,11 @@ async def test_no_mechanism_in_common(pki: TestPKI) -> None:
 
 
 async def test_login_mechanism_when_plain_is_missing(pki: TestPKI) -> None:
-    received: list[bytes] = []
+    connections: list[list[bytes]] = []
 
     async def login_only(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        received.clear()  # the sign-in connection is the last one
+        received: list[bytes] = []  # this connection's lines (probe and sign-in run together)
+        connections.append(received)
         writer.write(b"220 x ESMTP\r\n")
         while line := await reader.readline():
             received.append(line)
@@ -109,6 +110,7 @@ async def test_login_mechanism_when_plain_is_missing(pki: TestPKI) -> None:
 
     report = await run(pki, login_only)
     assert report.auth.result == "ok" and report.auth.mechanism == "LOGIN"
+    [received] = [c for c in connections if b"AUTH LOGIN\r\n" in c]
     assert received[1:4] == [
         b"AUTH LOGIN\r\n",
         base64.b64encode(USER.encode()) + b"\r\n",

@@ -15,7 +15,7 @@ from emaildiag.catalog import make_finding
 from emaildiag.catalog.providers import ProviderInfo, classify_provider_reply
 from emaildiag.checks import _errors
 from emaildiag.checks.session import Session
-from emaildiag.checks.wire import ProtocolError, Reply
+from emaildiag.checks.wire import ProtocolError, Reply, has_extension
 from emaildiag.model import Finding, SendFacts
 from emaildiag.redact import printable
 
@@ -71,8 +71,9 @@ async def send_envelope(
     steps = [("mail", f"MAIL FROM:<{delivery.sender}>{utf8}")]
     steps += [("rcpt", f"RCPT TO:<{r}>") for r in delivery.recipients]
     try:
-        for stage, line in steps:
-            reply = await ch.command(line, timeout)
+        for (stage, line), reply in zip(
+            steps, await _replies(session, steps, timeout), strict=True
+        ):
             problem = classify_send_reply(provider, reply, stage)
             if problem:
                 await ch.command("RSET", timeout)
@@ -86,6 +87,17 @@ async def send_envelope(
         return await _data(session, delivery, timeout, lang, provider)
     except (OSError, TimeoutError, EOFError, ProtocolError, ssl.SSLError) as exc:
         return SendFacts("error", "mail", None, printable(str(exc) or type(exc).__name__, 200)), []
+
+
+async def _replies(session: Session, steps: list[tuple[str, str]], timeout: float) -> list[Reply]:
+    """MAIL and RCPT in one go where the server offers PIPELINING (RFC 2920 §3.1: they may
+    be sent as a group, replies come back in order); one by one otherwise."""
+    ch = session.channel
+    if not has_extension(session.capabilities, "PIPELINING"):
+        return [await ch.command(line, timeout) for _, line in steps]
+    for _, line in steps:
+        await ch.send(line)
+    return [await ch.read_reply(timeout) for _ in steps]
 
 
 async def _data(
