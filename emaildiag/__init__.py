@@ -19,6 +19,7 @@ from emaildiag.model import Finding, Report, Severity
 from emaildiag.settings import Settings, normalize_settings
 
 if TYPE_CHECKING:
+    from emaildiag.batch import adiagnose_many, diagnose_many
     from emaildiag.jobs import CustomCheck, Event
     from emaildiag.runner import adiagnose, diagnose
 
@@ -31,11 +32,14 @@ __all__ = [
     "Severity",
     "__version__",
     "adiagnose",
+    "adiagnose_many",
     "diagnose",
+    "diagnose_many",
     "normalize_settings",
 ]
 
 _RUNNER = {"adiagnose", "diagnose", "CustomCheck", "Event"}
+_BATCH = {"adiagnose_many", "diagnose_many"}
 
 
 def __getattr__(name: str) -> Any:
@@ -44,4 +48,8 @@ def __getattr__(name: str) -> Any:
         from emaildiag import runner
 
         return getattr(runner, name)
+    if name in _BATCH:
+        from emaildiag import batch
+
+        return getattr(batch, name)
     raise AttributeError(f"module 'emaildiag' has no attribute {name!r}")
