@@ -26,6 +26,7 @@ import keyring.backend
 import pandas as pd
 import pytest
 from cli_process import ENV, run_cli
+from test_credentials import MemoryKeyring  # the in-memory keyring plug-in
 
 from emaildiag.batch import (
     COLUMNS,
@@ -166,23 +167,6 @@ def test_accounts_csv_reading() -> None:
     for bad in ("", "label,username\na,b\n", 'host\n"unterminated\n'):
         with pytest.raises(ValueError):
             read_accounts_csv(io.StringIO(bad))
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 5
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 def test_password_from_the_keyring(options: dict[str, Any]) -> None:
