@@ -10,21 +10,18 @@ verification) and that a hostile relay cannot stretch the deadline (faults-and-s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Literal
 
 from emaildiag.testing.pki import CertKind, TestPKI
+from emaildiag.testing.threaded import ThreadedServer
 
 __all__ = ["HttpSpec", "HttpTestServer", "ReceivedRequest"]
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1"})
-_START_TIMEOUT = 5.0
-_STOP_TIMEOUT = 1.0
 _MAX_HEAD = 64 * 1024
 _REASONS = {200: "OK", 302: "Found", 404: "Not Found", 405: "Method Not Allowed"}
 
@@ -67,87 +64,37 @@ class ReceivedRequest:
         return next((v for k, v in self.headers if k == name.lower()), None)
 
 
-class HttpTestServer:
+class HttpTestServer(ThreadedServer):
     """``with HttpTestServer(HttpSpec(status=404), pki) as server:`` then talk to
     ``server.host:server.port``; ``requests``, ``connections`` and ``server_names`` (SNI)
     say what reached it, recorded on the server thread before any reply is written."""
 
+    _name = "HTTP test server"
+
     def __init__(self, spec: HttpSpec, pki: TestPKI) -> None:
+        super().__init__()
         self.spec = spec
         self.pki = pki
         self.connections = 0
         self.requests: list[ReceivedRequest] = []
         self.server_names: list[str | None] = []  # the SNI of every TLS handshake
-        self._port: int | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
 
     @property
     def host(self) -> str:
         return self.spec.host
 
     @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("HttpTestServer.port is only known after start()")
-        return self._port
-
-    @property
     def methods(self) -> list[str]:
         return [r.method for r in self.requests]
 
     def start(self) -> HttpTestServer:
-        if self._thread is not None:
-            raise RuntimeError("HttpTestServer can only be started once")
         context = self.pki.server_context(self.spec.cert) if self.spec.cert else None
         if context is not None:
             context.sni_callback = self._record_sni
-        self._thread = threading.Thread(
-            target=self._run, args=(context,), name="http-test", daemon=True
-        )
-        self._thread.start()
-        if not self._ready.wait(_START_TIMEOUT):
-            self.stop()
-            raise TimeoutError("HTTP test server did not start in time")
-        if self._error is not None:
-            self._thread.join(_STOP_TIMEOUT)
-            raise RuntimeError("HTTP test server failed to start") from self._error
-        return self
-
-    def stop(self) -> None:
-        """Close the listener and every connection; idempotent, bounded in time."""
-        thread, loop, stopping = self._thread, self._loop, self._stopping
-        if thread is None or not thread.is_alive():
-            return
-        if loop is not None and stopping is not None:
-            with contextlib.suppress(RuntimeError):  # the loop already closed
-                loop.call_soon_threadsafe(stopping.set)
-        thread.join(_STOP_TIMEOUT)
-
-    def __enter__(self) -> HttpTestServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return self._launch(context, "http-test")
 
     def _record_sni(self, _obj: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
         self.server_names.append(name)
-
-    def _run(self, context: ssl.SSLContext | None) -> None:
-        try:
-            asyncio.run(self._serve(context))
-        except BaseException as error:  # noqa: BLE001 - reported to start(), nothing else sees it
-            self._error = error
-        finally:
-            self._ready.set()
 
     async def _serve(self, context: ssl.SSLContext | None) -> None:
         self._stopping = asyncio.Event()
@@ -159,9 +106,7 @@ class HttpTestServer:
             task.add_done_callback(handlers.discard)
 
         server = await asyncio.start_server(track, self.spec.host, 0, ssl=context, limit=_MAX_HEAD)
-        self._port = int(server.sockets[0].getsockname()[1])
-        self._loop = asyncio.get_running_loop()
-        self._ready.set()
+        self._listening(int(server.sockets[0].getsockname()[1]))
         try:
             await self._stopping.wait()
         finally:

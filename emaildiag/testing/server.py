@@ -9,22 +9,19 @@ connects to the requested port, 0) and only ever binds a loopback address.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Literal
 
 from emaildiag.testing.pki import CertKind, TestPKI
 from emaildiag.testing.protocol import AuthAttempt, ReceivedMessage, RecordingHandler, TestSMTP
+from emaildiag.testing.threaded import ThreadedServer
 
 __all__ = ["LOOPBACK_HOSTS", "ServerSpec", "SmtpTestServer"]
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})
-START_TIMEOUT = 5.0
-STOP_TIMEOUT = 1.0
 IDLE_TIMEOUT = 60.0
 """aiosmtpd drops idle clients after this many seconds (its default of 300 s outlives tests)."""
 
@@ -57,14 +54,17 @@ class ServerSpec:
         object.__setattr__(self, "users", MappingProxyType(dict(self.users)))
 
 
-class SmtpTestServer:
+class SmtpTestServer(ThreadedServer):
     """One aiosmtpd server for one :class:`ServerSpec`; records sessions, AUTH and messages.
 
     ``auth_log`` and ``messages`` are appended on the server thread before the matching reply
     is sent, so they are complete as soon as the client has read that reply.
     """
 
+    _name = "SMTP test server"
+
     def __init__(self, spec: ServerSpec, pki: TestPKI) -> None:
+        super().__init__()
         self.spec = spec
         self.pki = pki
         self.sessions = 0
@@ -73,75 +73,20 @@ class SmtpTestServer:
         )
         self.auth_log: list[AuthAttempt] = self._handler.attempts
         self.messages: list[ReceivedMessage] = self._handler.messages
-        self._port: int | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
         self._connections: set[TestSMTP] = set()
 
     @property
     def host(self) -> str:
         return self.spec.host
 
-    @property
-    def port(self) -> int:
-        """The port the OS picked; only known once :meth:`start` has returned."""
-        if self._port is None:
-            raise RuntimeError("SmtpTestServer.port is only known after start()")
-        return self._port
-
     def start(self) -> SmtpTestServer:
         """Bind and serve; returns once the port is listening, or raises why it could not."""
-        if self._thread is not None:
-            raise RuntimeError("SmtpTestServer can only be started once")
         tls_context = None if self.spec.mode == "plain" else self.pki.server_context(self.spec.cert)
-        self._thread = threading.Thread(
-            target=self._run, args=(tls_context,), name=f"smtp-test-{self.spec.mode}", daemon=True
-        )
-        self._thread.start()
-        if not self._ready.wait(START_TIMEOUT):
-            self.stop()
-            raise TimeoutError("SMTP test server did not start in time")
-        if self._error is not None:
-            self._thread.join(STOP_TIMEOUT)
-            raise RuntimeError("SMTP test server failed to start") from self._error
-        return self
-
-    def stop(self) -> None:
-        """Close the listener and abort every open connection; idempotent, bounded in time."""
-        thread, loop, stopping = self._thread, self._loop, self._stopping
-        if thread is None or not thread.is_alive():
-            return
-        if loop is not None and stopping is not None:
-            # RuntimeError: the loop closed between our check and the call; nothing to stop.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(stopping.set)
-        thread.join(STOP_TIMEOUT)
-
-    def __enter__(self) -> SmtpTestServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return self._launch(tls_context, f"smtp-test-{self.spec.mode}")
 
     def __repr__(self) -> str:
         where = f"{self.host}:{self._port}" if self._port is not None else "not started"
         return f"<SmtpTestServer {self.spec.mode} {self.spec.cert.name} {where}>"
-
-    def _run(self, tls_context: ssl.SSLContext | None) -> None:
-        try:
-            asyncio.run(self._serve(tls_context))
-        except BaseException as error:  # noqa: BLE001 - reported to start(), nothing else sees it
-            self._error = error
-        finally:
-            self._ready.set()
 
     async def _serve(self, tls_context: ssl.SSLContext | None) -> None:
         loop = asyncio.get_running_loop()
@@ -149,9 +94,7 @@ class SmtpTestServer:
         server = await loop.create_server(
             lambda: self._new_connection(loop, tls_context), host=self.spec.host, port=0
         )
-        self._port = int(server.sockets[0].getsockname()[1])
-        self._loop = loop
-        self._ready.set()
+        self._listening(int(server.sockets[0].getsockname()[1]))
         try:
             await self._stopping.wait()
         finally:
