@@ -67,9 +67,9 @@ def _password(args: argparse.Namespace, values: dict[str, Any]) -> str:
     if args.remember_password:
         usable, backend = credentials.keyring_status()
         if usable and credentials.store_password(account, password):
-            print(f"emaildiag: password saved in the keyring ({backend})", file=sys.stderr)
+            print(f"emaildiag: saved in the keyring ({backend})", file=sys.stderr)
         else:
-            print(f"emaildiag: password not saved: {backend}", file=sys.stderr)
+            print(f"emaildiag: not saved in the keyring: {backend}", file=sys.stderr)
     return password
 
 

@@ -46,7 +46,7 @@ from emaildiag.catalog.providers import ProviderInfo, provider_for_address, prov
 from emaildiag.checks.dns import DnsError, DnspythonResolver, Resolver
 from emaildiag.checks.ports import ProbeContext, probe_port
 from emaildiag.checks.session import Limits, Target
-from emaildiag.checks.tls import verifying_context
+from emaildiag.checks.tls import load_verifying_context
 from emaildiag.checks.wire import Transcript
 from emaildiag.fields import has_control
 from emaildiag.model import Family, ProbeFacts
@@ -118,7 +118,7 @@ async def asuggest_settings(
     email, domain = _validated(address)
     if timeout <= 0:
         raise ValueError("timeout must be positive")
-    context = _context(ca_file) if probe else None
+    context = load_verifying_context(ca_file) if probe else None
     resolver = resolver or DnspythonResolver(timeout=min(5.0, timeout / 3))
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -184,13 +184,6 @@ def _validated(address: str) -> tuple[str, str]:
         raise ValueError(f"not a valid email address {printable(text, 100)!r}: {reason}") from None
     domain = v.ascii_domain.lower()
     return f"{v.local_part}@{domain}", domain
-
-
-def _context(ca_file: str | None) -> ssl.SSLContext:
-    try:
-        return verifying_context(ca_file)
-    except (OSError, ssl.SSLError) as exc:
-        raise ValueError(f"cannot use {ca_file} as CA file: {exc}") from None
 
 
 async def _answers(resolver: Resolver, name: str, rdtype: str, deadline: float) -> list[str]:

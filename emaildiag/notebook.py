@@ -8,7 +8,7 @@ own HTML. Three notebook facts shape it (reference §1, §6):
 - A ``Password`` value is synced like any trait and lands in saved widget state
   (ipywidgets#1747; nbclient always saves it). The click, and :meth:`SettingsForm.run`
   before its first ``await``, copy it to a private attribute and empty the widget.
-- Cells already run on the kernel's event loop: no ``asyncio.run``, no nest_asyncio.
+- Cells already run on the kernel's event loop: no ``asyncio.run`` and no re-entrant loop patching.
   A click starts a task on the running loop, keeps a reference (the loop holds only a
   weak one) and shows the task's error, which ipywidgets would otherwise swallow.
 - Widget views vanish from a notebook saved without widget state, so the form is

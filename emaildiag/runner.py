@@ -43,7 +43,7 @@ from emaildiag.checks.ports import (
 from emaildiag.checks.provider import assess_provider_settings, with_provider_steps
 from emaildiag.checks.send import Delivery
 from emaildiag.checks.session import Limits, Target
-from emaildiag.checks.tls import verifying_context
+from emaildiag.checks.tls import load_verifying_context
 from emaildiag.checks.wire import Transcript
 from emaildiag.fields import as_address
 from emaildiag.guidance import recommended, root_cause, step_of
@@ -90,10 +90,7 @@ class Options:
     @functools.cached_property
     def verify_context(self) -> ssl.SSLContext:
         """Loaded once, up front: a CA file that is not PEM is the caller's mistake."""
-        try:
-            return verifying_context(self.ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise ValueError(f"cannot use {self.ca_file} as CA file: {exc}") from None
+        return load_verifying_context(self.ca_file)
 
     def make_resolver(self) -> Resolver:
         if self.resolver is not None:

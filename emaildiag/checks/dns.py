@@ -110,16 +110,19 @@ def parse_dns_server(value: str) -> tuple[str, int]:
     return host, port
 
 
-async def _lookup(
-    resolver: Resolver, name: str, rdtype: str, timings: dict[str, float]
+async def lookup(
+    resolver: Resolver, name: str, rdtype: str, timings: dict[str, float] | None = None
 ) -> list[str] | DnsError:
+    """The answers, or the ``DnsError`` as a value (so concurrent lookups can be gathered);
+    the time taken goes into ``timings`` when given."""
     t0 = time.monotonic()
     try:
         return await resolver.resolve(name, rdtype)
     except DnsError as exc:
         return exc
     finally:
-        timings[f"{rdtype} {name}"] = round((time.monotonic() - t0) * 1000, 1)
+        if timings is not None:
+            timings[f"{rdtype} {name}"] = round((time.monotonic() - t0) * 1000, 1)
 
 
 MAX_CNAME_CHAIN = 8  # RFC 1034 resolvers stop following aliases somewhere; so do we
@@ -130,7 +133,7 @@ async def _cname_chain(resolver: Resolver, host: str, timings: dict[str, float])
     chain: list[str] = []
     name = host
     while len(chain) < MAX_CNAME_CHAIN:
-        answer = await _lookup(resolver, name, "CNAME", timings)
+        answer = await lookup(resolver, name, "CNAME", timings)
         if isinstance(answer, DnsError) or not answer:
             break
         name = answer[0].rstrip(".").lower()
@@ -156,7 +159,7 @@ async def probe_dns(
             "SUBMISSIONS": (f"_submissions._tcp.{domain}", "SRV"),
         }
     names = list(queries)
-    lookups = [_lookup(resolver, n, t, timings) for n, t in queries.values()]
+    lookups = [lookup(resolver, n, t, timings) for n, t in queries.values()]
     chain_task = asyncio.ensure_future(_cname_chain(resolver, host, timings) if host else _none())
     results, chain = await asyncio.gather(asyncio.gather(*lookups), chain_task)
     got = dict(zip(names, results, strict=True))

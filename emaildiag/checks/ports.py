@@ -173,37 +173,32 @@ async def _collect_unverified(
     return replace(facts, tls=replace(facts.tls, verify_error=error, verified=False))
 
 
-def _from_error(base: ProbeFacts, exc: SessionError, verify_error: str | None = None) -> ProbeFacts:
-    s = exc.session
-    tls = s.tls if s else None
-    if tls and verify_error:
-        tls = replace(tls, verify_error=verify_error, verified=False)
+def _session_facts(base: ProbeFacts, s: Session | None) -> ProbeFacts:
+    """What one session learned, as probe facts."""
+    if s is None:
+        return base
     return replace(
         base,
-        connect_ms=s.timings.get("connect") if s else None,
-        mode=s.mode if s else None,  # type: ignore[arg-type]
-        greeting=printable(str(s.greeting), 300) if s and s.greeting else None,
-        tls=tls,
-        ehlo=s.ehlo if s else (),
-        ehlo_tls=s.ehlo_tls if s else (),
-        timings=dict(s.timings) if s else {},
-        problem=exc.code,
-        error=exc.detail,
+        connect_ms=s.timings.get("connect"),
+        mode=s.mode,  # type: ignore[arg-type]
+        greeting=printable(str(s.greeting), 300) if s.greeting else None,
+        tls=s.tls,
+        ehlo=s.ehlo,
+        ehlo_tls=s.ehlo_tls,
+        timings=dict(s.timings),
     )
+
+
+def _from_error(base: ProbeFacts, exc: SessionError, verify_error: str | None = None) -> ProbeFacts:
+    facts = replace(_session_facts(base, exc.session), problem=exc.code, error=exc.detail)
+    if facts.tls and verify_error:
+        facts = replace(facts, tls=replace(facts.tls, verify_error=verify_error, verified=False))
+    return facts
 
 
 async def _finish(base: ProbeFacts, session: Session) -> ProbeFacts:
     await session.channel.close()
-    return replace(
-        base,
-        connect_ms=session.timings.get("connect"),
-        mode=session.mode,  # type: ignore[arg-type]
-        greeting=printable(str(session.greeting), 300) if session.greeting else None,
-        tls=session.tls,
-        ehlo=session.ehlo,
-        ehlo_tls=session.ehlo_tls,
-        timings=dict(session.timings),
-    )
+    return _session_facts(base, session)
 
 
 def assess_probe(

@@ -38,7 +38,7 @@ from emaildiag import __version__
 from emaildiag.catalog import make_finding
 from emaildiag.checks import _errors
 from emaildiag.checks.dial import ConnectFailed, dial, dial_first
-from emaildiag.checks.dns import DnsError, Resolver
+from emaildiag.checks.dns import DnsError, Resolver, lookup
 from emaildiag.checks.relay_transport import OneConnectionTransport, OpenedStream, read_capped
 from emaildiag.checks.tls import (
     assess_tls,
@@ -212,7 +212,7 @@ class _RelayProbe:
             self.facts = replace(self.facts, addresses=((host, f"ipv{ip.version}"),))
             return [host]
         a, aaaa = await asyncio.gather(
-            _lookup(self.resolver, host, "A"), _lookup(self.resolver, host, "AAAA")
+            lookup(self.resolver, host, "A"), lookup(self.resolver, host, "AAAA")
         )
         # Only IP addresses go on: a name here would send asyncio to the system resolver.
         v4 = [x for x in (a if isinstance(a, list) else []) if _is_ip(x, 4)]
@@ -358,13 +358,6 @@ def _is_ip(text: str, version: int) -> bool:
         return ipaddress.ip_address(text).version == version
     except ValueError:
         return False
-
-
-async def _lookup(resolver: Resolver, name: str, rdtype: str) -> list[str] | DnsError:
-    try:
-        return await resolver.resolve(name, rdtype)
-    except DnsError as exc:
-        return exc
 
 
 def _dns_words(host: str, kinds: Sequence[str]) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from emaildiag.checks import _errors
-from emaildiag.checks.tls import certificate_facts, verify_error_text
+from emaildiag.checks.tls import certificate_facts
 from emaildiag.checks.wire import (
     Channel,
     NoDataError,
@@ -27,8 +27,6 @@ from emaildiag.checks.wire import (
 )
 from emaildiag.model import Family, TlsFacts, TlsMode
 from emaildiag.redact import printable
-
-Mode = TlsMode | str  # "starttls", "implicit", "none", or "auto" (detect)
 
 
 @dataclass(frozen=True)
@@ -224,7 +222,3 @@ async def _step(s: Session, phase: str, awaitable: asyncio.Future[Reply] | objec
     except (OSError, TimeoutError, ssl.SSLError, ProtocolError, EOFError, NoDataError) as exc:
         code, detail = _errors.session_problem(exc, phase)
         raise SessionError(code, printable(detail, 300), s, phase) from exc
-
-
-def verify_detail(exc: ssl.SSLCertVerificationError) -> str:
-    return verify_error_text(exc)

@@ -74,6 +74,15 @@ def unverified_context() -> ssl.SSLContext:
     return ctx
 
 
+def load_verifying_context(ca_file: str | None) -> ssl.SSLContext:
+    """:func:`verifying_context`, with a CA file that cannot be loaded reported as the
+    caller's mistake (``ValueError``) rather than an SSL error from deep inside a run."""
+    try:
+        return verifying_context(ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"cannot use {ca_file} as CA file: {exc}") from None
+
+
 def collecting_context() -> ssl.SSLContext:
     """No verification: used only to *read* a certificate, never to authenticate."""
     ctx = ssl.create_default_context()

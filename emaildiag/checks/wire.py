@@ -126,9 +126,6 @@ class Channel:
             )
         return cls(reader, writer, port=port, address=address, transcript=transcript)
 
-    def note(self, text: str) -> None:
-        self.transcript.add(self.port, self.address, "*", text)
-
     @property
     def ssl_object(self) -> ssl.SSLObject | None:
         obj = self.writer.get_extra_info("ssl_object")
