@@ -12,10 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    pass
+from typing import Any, NoReturn
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -34,14 +31,29 @@ class UsageError(Exception):
     """A one-line message for the user; exit status 2."""
 
 
+def one_line(text: str) -> str:
+    """A message for stderr: one line, control characters escaped, length bounded (a
+    value typed by the user, e.g. a path with a line break, is quoted in it)."""
+    from emaildiag.field_findings import shown
+
+    return shown(text, 400)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming ``--help``, not the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f"(see {self.prog} --help)"
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} {hint}\n")
+
+
 def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, not {port}")
-    return port
+    text = value.strip()
+    if not (text.isascii() and text.removeprefix("-").isdigit()):
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}")
+    if len(text) > 6 or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, not {text}")
+    return int(text)
 
 
 def _ports(value: str) -> list[int]:
@@ -106,7 +118,7 @@ def _add_output(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="emaildiag",
         description="Tells you exactly why your email settings don't send, and what to change.",
         epilog=EPILOG,
@@ -251,7 +263,7 @@ exit status: 0 every account ok or warning, 1 any error, 2 bad usage or input.
 
 
 def _count(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 1000:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 1000:
         raise argparse.ArgumentTypeError(f"expected a number from 1 to 1000, not {value!r}")
     return int(value)
 
@@ -324,8 +336,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands.batch(args)
         return commands.check(args)
     except UsageError as exc:
-        print(f"emaildiag: error: {exc}", file=sys.stderr)
+        print(f"emaildiag: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("emaildiag: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a fault of ours: one line, never a traceback (it may hold locals)
+        import logging
+
+        logging.getLogger("emaildiag").debug("the command failed", exc_info=True)
+        print(f"emaildiag: the command failed: {type(exc).__name__}", file=sys.stderr)
+        return EXIT_UNAVAILABLE

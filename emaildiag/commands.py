@@ -17,6 +17,7 @@ from emaildiag.cli import (
     EXIT_OK,
     EXIT_UNAVAILABLE,
     UsageError,
+    one_line,
 )
 
 if TYPE_CHECKING:
@@ -66,24 +67,35 @@ def _password(args: argparse.Namespace, values: dict[str, Any]) -> str:
         password = credentials.prompt_password("Password (not shown): ") or ""
     if args.remember_password:
         usable, backend = credentials.keyring_status()
-        if usable and credentials.store_password(account, password):
+        why = credentials.store_refusal(account, password) if usable else backend
+        if why is None and credentials.store_password(account, password):
             print(f"emaildiag: saved in the keyring ({backend})", file=sys.stderr)
         else:
-            print(f"emaildiag: not saved in the keyring: {backend}", file=sys.stderr)
+            why = why or f"{backend} refused it"
+            print(f"emaildiag: not saved in the keyring: {why}", file=sys.stderr)
     return password
 
 
 def _given_password(args: argparse.Namespace) -> str | None:
     from emaildiag import credentials
 
-    if args.password_env:
-        pw = credentials.password_from_env(args.password_env)
-        if pw is None:
-            raise UsageError(f"environment variable {args.password_env} is not set")
-        return pw
+    if args.password_env is not None:
+        return _from_env("--password-env", args.password_env)
     if args.password_stdin:
         return credentials.read_password_stdin(sys.stdin)
     return None
+
+
+def _from_env(flag: str, var: str) -> str:
+    """The value of the environment variable ``var`` named by ``flag``; UsageError if none."""
+    from emaildiag.credentials import password_from_env
+
+    if not var.strip():
+        raise UsageError(f"{flag} needs the name of an environment variable")
+    value = password_from_env(var)
+    if value is None:
+        raise UsageError(f"environment variable {var} is not set")
+    return value
 
 
 def check(args: argparse.Namespace) -> int:
@@ -91,15 +103,11 @@ def check(args: argparse.Namespace) -> int:
         raise UsageError("--attach-pdf goes with --send-test")
     if args.protocol == "http" and (args.send_test is not None or args.thunderbird):
         raise UsageError("--send-test and --thunderbird are for SMTP settings, not an HTTP relay")
-    require_html(args)
+    require_outputs(args)
     values = _settings_from_args(args)
     token = ""
-    if args.oauth_token_env:
-        from emaildiag.credentials import password_from_env
-
-        token = password_from_env(args.oauth_token_env) or ""
-        if not token:
-            raise UsageError(f"environment variable {args.oauth_token_env} is not set")
+    if args.oauth_token_env is not None:
+        token = _from_env("--oauth-token-env", args.oauth_token_env)
     values["password"] = "" if token else _password(args, values)
     if args.save:
         _save(values, args.save)
@@ -180,6 +188,7 @@ def suggest(args: argparse.Namespace) -> int:
 
     from emaildiag.discovery import suggest_settings
 
+    require_outputs(args)
     resolver = None
     if args.dns_server:
         from emaildiag.checks.dns import DnspythonResolver, parse_dns_server
@@ -212,7 +221,7 @@ def suggest(args: argparse.Namespace) -> int:
         from emaildiag.autoconfig import autoconfig_from_suggestion
 
         _write(args.thunderbird, autoconfig_from_suggestion(found[0], args.address))
-        print(f"Thunderbird autoconfig written to {args.thunderbird}", file=sys.stderr)
+        print(f"Thunderbird autoconfig written to {one_line(args.thunderbird)}", file=sys.stderr)
     return EXIT_OK if found else EXIT_ERROR
 
 
@@ -239,7 +248,42 @@ def _export_thunderbird(report: Report, path: str) -> None:
         print(f"emaildiag: no Thunderbird file written: {exc}", file=sys.stderr)
         return
     _write(path, xml)
-    print(f"Thunderbird autoconfig written to {path}", file=sys.stderr)
+    print(f"Thunderbird autoconfig written to {one_line(path)}", file=sys.stderr)
+
+
+_OUTPUT_FLAGS = {name: f"--{name}" for name in ("json", "html", "thunderbird", "save")}
+
+
+def require_outputs(args: argparse.Namespace) -> None:
+    """Before any connection: --html has its extra and every output file can be written
+    (a typo in a path must not cost the run, nor be found only after it)."""
+    require_html(args)
+    for name, flag in _OUTPUT_FLAGS.items():
+        path = getattr(args, name, None)
+        if path is not None and not (name == "json" and path == "-"):
+            require_writable(flag, path)
+
+
+def require_writable(flag: str, path: str) -> None:
+    """UsageError unless ``path`` can be created or appended to; a file created only to
+    find out is removed again. Devices and pipes (``/dev/stdout``) are left to the write."""
+    if not path.strip():
+        raise UsageError(f"{flag} needs a file name")
+    target = Path(path)
+    try:
+        existed = target.exists() or target.is_symlink()
+        if existed and not target.is_file() and not target.is_dir():
+            return
+        with target.open("a", encoding="utf-8"):
+            pass
+        if not existed:
+            target.unlink()
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise UsageError(f"cannot write {path}: {_reason(exc)}") from None
+
+
+def _reason(exc: OSError | ValueError) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
 
 
 def require_html(args: argparse.Namespace) -> None:
@@ -260,19 +304,19 @@ def write_outputs(report: Report, args: argparse.Namespace) -> None:
         sys.stdout.write(report.to_text())
         if args.json:
             _write(args.json, report.to_json() + "\n")
-            print(f"JSON report written to {args.json}", file=sys.stderr)
+            print(f"JSON report written to {one_line(args.json)}", file=sys.stderr)
     if getattr(args, "thunderbird", None):
         _export_thunderbird(report, args.thunderbird)
     if getattr(args, "html", None):
         _write(args.html, report.to_html())
-        print(f"HTML report written to {args.html}", file=sys.stderr)
+        print(f"HTML report written to {one_line(args.html)}", file=sys.stderr)
 
 
 def _write(path: str, text: str) -> None:
     try:
         Path(path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot write {path}: {_reason(exc)}") from None
 
 
 def batch(args: argparse.Namespace) -> int:
@@ -290,7 +334,8 @@ def batch(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: {exc}") from None
     unknown = sorted({k for row in rows[:1] for k in row} - {*engine.INPUT_COLUMNS, ""})
     if unknown:
-        print(f"emaildiag: ignoring unknown columns: {', '.join(unknown)}", file=sys.stderr)
+        ignored = one_line(", ".join(unknown))
+        print(f"emaildiag: ignoring unknown columns: {ignored}", file=sys.stderr)
     options: dict[str, Any] = {
         "timeout": args.timeout,
         "dns_server": args.dns_server,
@@ -327,9 +372,11 @@ def batch(args: argparse.Namespace) -> int:
 
 
 def _output(path: str | None) -> contextlib.AbstractContextManager[TextIO]:
-    if not path:
+    if path is None:
         return contextlib.nullcontext(sys.stdout)
+    if not path.strip():
+        raise UsageError("--out needs a file name")
     try:
         return open(path, "w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot write {path}: {_reason(exc)}") from None

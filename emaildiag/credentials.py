@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
+from emaildiag.redact import holds_secret
 from emaildiag.settings import DEFAULT_PORT, Settings
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ __all__ = [
     "prompt_password",
     "read_password_stdin",
     "store_password",
+    "store_refusal",
 ]
 
 KEYRING_SERVICE = "emaildiag"
@@ -62,10 +64,23 @@ def password_from_keyring(settings: Settings) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def store_refusal(settings: Settings, password: str) -> str | None:
+    """Why ``password`` must not be stored for ``settings``, or None when it may be.
+
+    Keyrings encrypt the password, not the account name it is filed under: a username
+    that holds the password (pasted there, or a token that is both) would show it."""
+    if not password:
+        return "no password was given"
+    if any(holds_secret(name, password) for name in (settings.username, keyring_account(settings))):
+        return "the account name (user@host:port) holds the password; keyrings keep it readable"
+    return None
+
+
 def store_password(settings: Settings, password: str) -> bool:
-    """Save ``password`` in the OS keyring; False when there is none (or it is plaintext)."""
+    """Save ``password`` in the OS keyring; False when there is none (or it is plaintext)
+    or :func:`store_refusal` has a reason."""
     backend, _ = _backend()
-    if backend is None or not password:
+    if backend is None or store_refusal(settings, password):
         return False
     try:
         backend.set_password(KEYRING_SERVICE, keyring_account(settings), password)

@@ -78,7 +78,7 @@ STARTTLS_PORT, IMPLICIT_PORT = 587, 465
 
 def run_demo(args: argparse.Namespace) -> int:
     from emaildiag.cli import UsageError
-    from emaildiag.commands import progress, require_html, run_and_report
+    from emaildiag.commands import progress, require_outputs, run_and_report
 
     if args.scenario == "list":
         for name, sc in SCENARIOS.items():
@@ -87,7 +87,7 @@ def run_demo(args: argparse.Namespace) -> int:
     scenario = SCENARIOS.get(args.scenario)
     if scenario is None:
         raise UsageError(f"unknown scenario {args.scenario!r}; try --scenario list")
-    require_html(args)
+    require_outputs(args)
     with demo_environment(scenario) as env:
         if not args.quiet and args.json != "-":
             print(f"emaildiag demo ({args.scenario}): {scenario.description}", file=sys.stderr)

@@ -16,6 +16,9 @@ from emaildiag.model import Finding, Severity
 
 _URL_USERINFO_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
 _BARE_USERINFO_RE = re.compile(r"^[^/?#@:]*:[^/?#@]*@")
+# "user:key@" whose key holds a '/' (base64 keys do): the URL is broken, the key still secret
+_LOOSE_USERINFO_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@:]*:[^@]*@")
+_QUERY_VALUE_RE = re.compile(r"=[^&;#]*")
 
 
 class InvalidValue(Exception):
@@ -63,7 +66,14 @@ def shown(value: object, limit: int = 80) -> str:
 
 
 def shown_url(value: object) -> str:
-    return shown(hide_userinfo(value) if isinstance(value, str) else value)
+    """An unusable host or URL as typed, for the finding about it. The password is
+    hidden even where it broke the URL, and so are query values (a relay's key): an
+    unusable URL never reaches the redaction of the settings' secrets."""
+    if not isinstance(value, str):
+        return shown(value)
+    text = _LOOSE_USERINFO_RE.sub(r"\1…@", hide_userinfo(value), count=1)
+    base, mark, query = text.partition("?")
+    return shown(base + mark + _QUERY_VALUE_RE.sub("=…", query))
 
 
 def hide_userinfo(text: str) -> str:

@@ -167,6 +167,12 @@ class DnsFacts:
     submission_srv: tuple[str, ...] = ()  # _submission._tcp (STARTTLS)
     submissions_srv: tuple[str, ...] = ()  # _submissions._tcp (implicit TLS)
     timings: Mapping[str, float] = field(default_factory=dict)
+    # RFC 5321 §5.1: no MX, so mail for the domain goes to the domain's own addresses
+    implicit_mx: tuple[str, ...] = ()
+    # MX target → the name its CNAME points to (an MX must not name an alias, RFC 2181 §10.3)
+    mx_aliases: Mapping[str, str] = field(default_factory=dict)
+    # the host as this computer's own lookup sees it (hosts file, VPN; None: not compared)
+    system_addresses: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

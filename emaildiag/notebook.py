@@ -67,6 +67,7 @@ _EN = {
     "filled": "Filled in from {source}: {host}, port {port}. Check it, then test.",
     "nothing_found": "No settings found for {address}; ask your email provider.",
     "no_report": "Run the test first.", "exported": "Report saved to {path}.",
+    "export_failed": "The report could not be saved to {path}: {reason}",
     "needs_extra": "HTML export needs the report extra: pip install 'emaildiag[report]'.",
 }  # fmt: skip
 _IT = {
@@ -97,6 +98,7 @@ _IT = {
     "filled": "Compilato da {source}: {host}, porta {port}. Controllare, poi verificare.",
     "nothing_found": "Nessuna impostazione trovata per {address}; chiedere al provider.",
     "no_report": "Eseguire prima la verifica.", "exported": "Report salvato in {path}.",
+    "export_failed": "Impossibile salvare il report in {path}: {reason}",
     "needs_extra": "L'esportazione HTML richiede: pip install 'emaildiag[report]'.",
 }  # fmt: skip
 LABELS: dict[str, dict[str, str]] = {"en": _EN, "it": _IT}
@@ -368,8 +370,13 @@ class SettingsForm:
             self.export_html(path)
         except ImportError:
             self._say(self._t("needs_extra"), error=True)
+        except (OSError, ValueError) as exc:  # a folder, no permission, a NUL in the name
+            why = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+            reason = printable(why, 200)
+            text = self._t("export_failed", path=printable(path, 200), reason=reason)
+            self._say(text, error=True)
         else:
-            self._say(self._t("exported", path=path))
+            self._say(self._t("exported", path=printable(path, 200)))
 
     def _on_event(self, event: Event) -> None:
         t = LABELS[self.lang.value]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -55,11 +55,23 @@ class Redactor:
         """Whether ``text`` holds any form of a secret."""
         return any(form in text for form in self._forms)
 
+    def spans(self, joined: str, parts: Sequence[str]) -> bool:
+        """Whether ``joined``, the ``parts`` put together, holds a form of a secret more
+        often than the parts do alone: one runs across where two of them meet."""
+        return any(
+            form in joined and _count(joined, form) > sum(_count(p, form) for p in parts)
+            for form in self._forms
+        )
+
     def __call__(self, text: str) -> str:
+        found = False
         for form in self._forms:
             if form in text:
                 text = text.replace(form, REDACTED)
-        return text
+                found = True
+        # A secret that starts or ends like the marker is spelt anew by the marker and
+        # what stays next to it (the secret "]]" in "]]]"): then none of the text is shown.
+        return REDACTED if found and self.finds(text) else text
 
     def scrub(self, obj: T) -> T:
         """``obj`` with every string inside it redacted: dataclasses, tuples, lists,
@@ -84,6 +96,14 @@ class Redactor:
         return obj
 
 
+def _count(text: str, form: str) -> int:
+    """How often ``form`` occurs in ``text``, overlapping occurrences included."""
+    count, at = 0, text.find(form)
+    while at >= 0:
+        count, at = count + 1, text.find(form, at + 1)
+    return count
+
+
 NO_SECRETS = Redactor(())
 
 
@@ -96,9 +116,10 @@ def printable(text: str, limit: int = MAX_TEXT) -> str:
     out = []
     for ch in text[:limit]:
         code = ord(ch)
-        # isprintable() also rejects bidi overrides (U+202E) and line separators, which
-        # would let a banner reorder or break the evidence shown next to it.
-        if ch == "\t" or (ch.isprintable() and code != 0x7F):
+        # isprintable() rejects every C0 and C1 control, DEL included (a tab too: it
+        # moves the cursor like the others), and bidi overrides (U+202E) and line
+        # separators, which would let a banner reorder or break the evidence shown next to it.
+        if ch.isprintable():
             out.append(ch)
         else:
             out.append(f"\\x{code:02x}")
@@ -107,15 +128,34 @@ def printable(text: str, limit: int = MAX_TEXT) -> str:
     return "".join(out)
 
 
+def holds_secret(text: str, secret: str) -> bool:
+    """Whether ``text``, about to be stored, is ``secret`` or contains it (trimmed too).
+
+    A secret under 4 characters counts only when it is the whole text: shorter ones
+    are parts of ordinary words, as in :func:`url_secrets`."""
+    for form in {secret, secret.strip()}:
+        if form and (text == form or (len(form) >= 4 and form in text)):
+            return True
+    return False
+
+
 def url_secrets(url: str) -> list[str]:
     """The password and the query values of a URL (``?api_key=…``): an HTTP relay's
-    key often travels there. Short values (under 4 characters) are ordinary words."""
-    from urllib.parse import parse_qsl, urlsplit
+    key often travels there. Each as written in the URL (``K%2Bx``, ``K+x``) and as
+    decoded, since the URL is shown as typed; plus ``user:password``, whose base64 is
+    the Basic ``Authorization`` header a server may echo. Short values (under 4
+    characters) are ordinary words."""
+    from urllib.parse import unquote, unquote_plus, urlsplit
 
     try:
         parts = urlsplit(url)
-        found = [parts.password or ""]
-        found += [value for _, value in parse_qsl(parts.query, keep_blank_values=False)]
+        found: list[str] = []
+        if parts.password:
+            password, user = unquote(parts.password), unquote(parts.username or "")
+            found += [parts.password, password, f"{user}:{password}"]
+        for pair in parts.query.replace(";", "&").split("&"):
+            value = pair.partition("=")[2]
+            found += [value, unquote(value), unquote_plus(value)]
     except ValueError:
         return []
     return [v for v in found if len(v) >= 4]

@@ -28,8 +28,11 @@ from emaildiag.checks.auth import AuthOutcome, AuthProgress, Credentials, check_
 from emaildiag.checks.dns import (
     DnspythonResolver,
     Resolver,
+    SystemLookup,
     assess_dns,
     assess_spf,
+    assess_system_lookup,
+    getaddrinfo_lookup,
     parse_dns_server,
     probe_dns,
 )
@@ -41,7 +44,7 @@ from emaildiag.checks.ports import (
     probe_port,
 )
 from emaildiag.checks.provider import assess_provider_settings, with_provider_steps
-from emaildiag.checks.send import Delivery
+from emaildiag.checks.send import Delivery, unconfirmed
 from emaildiag.checks.session import Limits, Target
 from emaildiag.checks.tls import load_verifying_context
 from emaildiag.checks.wire import Transcript
@@ -79,6 +82,7 @@ class Options:
     port_map: Mapping[int, int] = field(default_factory=dict)
     resolver: Resolver | None = None
     dns_server: str | None = None
+    system_lookup: SystemLookup | None = None
     ca_file: str | None = None
     recipient: str | None = None
     oauth_token: str = ""
@@ -97,6 +101,14 @@ class Options:
             return self.resolver
         server = parse_dns_server(self.dns_server) if self.dns_server else None
         return DnspythonResolver(server, timeout=min(5.0, self.timeout / 3))
+
+    def make_system_lookup(self) -> SystemLookup | None:
+        """This computer's own lookup, to compare with the DNS's answer: the one given,
+        else ``getaddrinfo`` when the DNS is the system's own configuration (with another
+        resolver or DNS server the comparison would say nothing about this computer)."""
+        if self.system_lookup is not None:
+            return self.system_lookup
+        return getaddrinfo_lookup if self.resolver is None and not self.dns_server else None
 
 
 def _limits(timeout: float) -> Limits:
@@ -130,6 +142,7 @@ async def adiagnose(
     ports: Sequence[int] | None = None,
     resolver: Resolver | None = None,
     dns_server: str | None = None,
+    system_lookup: SystemLookup | None = None,
     ca_file: str | None = None,
     recipient: str | None = None,
     oauth_token: str | None = None,
@@ -145,6 +158,9 @@ async def adiagnose(
     """Diagnose ``settings`` and return a :class:`Report` (SPEC §5).
 
     ``resolver`` is the DNS seam (default: the system resolver, or ``dns_server``);
+    ``system_lookup`` answers for this computer's own name lookup (hosts file, VPN), whose
+    disagreement with the DNS is reported (default: ``getaddrinfo``, only when neither
+    ``resolver`` nor ``dns_server`` is given);
     ``now`` the clock seam for certificate dates; ``checks`` adds custom jobs;
     ``port_modes`` says how a non-standard port speaks (``starttls``/``implicit``)
     instead of detecting it; ``port_map`` sends the connections for a port to another
@@ -161,6 +177,7 @@ async def adiagnose(
         port_map=port_map or {},
         resolver=resolver,
         dns_server=dns_server,
+        system_lookup=system_lookup,
         ca_file=ca_file,
         recipient=recipient,
         oauth_token=oauth_token or "",
@@ -171,7 +188,7 @@ async def adiagnose(
     )
     started = opts.clock()
     normalized, setting_findings = normalize_settings(settings)
-    setting_findings += _send_test_findings(opts.send_test, normalized.lang)
+    setting_findings += _recipient_findings(opts, normalized.lang)
     relayed_by = _host_provider(normalized.host, normalized.sender)
     redactor = Redactor(_secrets(normalized, opts, relayed_by), normalized.username)
     run = Run(lang or normalized.lang, time.monotonic() + timeout, on_event, redactor)
@@ -249,9 +266,16 @@ async def _network(
     domain = s.sender.rpartition("@")[2] or None
     run.emit("stage", "dns")
     family = _ip_family(s.host)
+    system = opts.make_system_lookup()
     dns_facts = await run.guarded(
         "dns",
-        probe_dns(opts.make_resolver(), s.host if family is None else "", domain),
+        probe_dns(
+            opts.make_resolver(),
+            s.host if family is None else "",
+            domain,
+            system,
+            min(5.0, opts.timeout / 3),
+        ),
         min(10.0, opts.timeout / 2),
     )
     facts: DnsFacts | None = dns_facts[0] if dns_facts else None
@@ -292,7 +316,10 @@ async def _network(
     outcome = auth_task.result() or _auth_cut_short(progress, s, run.lang)
     probes = [_probe_or_timeout(t, task.result()) for t, task in probe_tasks.items()]
     now = opts.clock()
+    ipv6 = assess_ipv6(probes, s.port, s.host, run.lang)
     for p in probes:
+        if p.family == "ipv6" and p.state != "open" and any(f.port == p.port for f in ipv6):
+            continue  # IPv4 works on this port: port.ipv6_broken says it, as a warning (§3.6)
         configured = p.port == s.port
         run.findings.extend(
             assess_probe(
@@ -304,7 +331,10 @@ async def _network(
                 lang=run.lang,
             )
         )
-    run.findings.extend(assess_ipv6(probes, s.port, s.host, run.lang))
+    run.findings.extend(ipv6)
+    if facts:
+        dialled = [p.address for p in probes if p.address]
+        run.findings.extend(assess_system_lookup(facts, dialled, run.lang))
     if outcome:
         run.findings.extend(outcome.findings)
     parts = {
@@ -337,12 +367,15 @@ def _secrets(s: Settings, opts: Options, provider: ProviderInfo | None) -> list[
     return found
 
 
-def _send_test_findings(send_test: str | None, lang: str) -> tuple[Finding, ...]:
-    """The test email's recipient is checked with the settings, before any network use."""
-    if not send_test or as_address(send_test) is not None:
-        return ()
-    shown = printable(send_test, 80)
-    return (make_finding("settings.email_invalid", field="send_test", value=shown, lang=lang),)
+def _recipient_findings(opts: Options, lang: str) -> tuple[Finding, ...]:
+    """The test email's recipient and the sender check's are checked with the settings,
+    before any network use: exactly one address each, never a line break on the wire."""
+    out = []
+    for name, value in (("send_test", opts.send_test), ("recipient", opts.recipient)):
+        if value and as_address(value) is None:
+            shown = printable(value, 80)
+            out.append(make_finding("settings.email_invalid", field=name, value=shown, lang=lang))
+    return tuple(out)
 
 
 def _provider(host: str, sender: str, mx: Sequence[str] = ()) -> ProviderInfo | None:
@@ -385,7 +418,8 @@ def _delivery(
     """The sender check's envelope or, with ``send_test``, the test email's (SPEC §2.8):
     To the given address or the sender, the copy as an envelope-only recipient."""
     if opts.send_test is None:
-        return Delivery(s.sender, (opts.recipient or s.sender,))
+        to = as_address(opts.recipient) or s.sender
+        return Delivery(s.sender, (to,), smtputf8=not (s.sender.isascii() and to.isascii()))
     from emaildiag.message import build_test_message, envelope_recipients
 
     to = opts.send_test or s.sender
@@ -407,9 +441,17 @@ def _delivery(
 
 
 def _auth_cut_short(progress: AuthProgress, s: Settings, lang: str) -> AuthOutcome | None:
-    """The deadline stopped the sign-in after the password left: the outcome is unknown."""
+    """The deadline stopped the sign-in after the password left: the outcome is unknown.
+    Cut after a sign-in that worked, it stands; a test email that had left may have been
+    delivered."""
     if progress.port is None:
         return None
+    done, sent = progress.signed_in, progress.send.sent
+    if done is not None:
+        if sent is None:
+            return done
+        send, found = unconfirmed("the run's time limit came first", sent, progress.port, lang)
+        return AuthOutcome(done.auth, send, (*done.findings, *found))
     f = make_finding(
         "auth.connection_lost", port=progress.port, provider="", username=s.username, lang=lang
     )
@@ -447,7 +489,7 @@ async def _auth_flow(
     The configured port is tried at once, alongside its probe: the sign-in connection
     verifies TLS itself before any password leaves, so waiting for the probe would only
     add its round trips. Other ports are tried after their probes say TLS works."""
-    if not (s.password or opts.oauth_token):
+    if not (s.password or opts.oauth_token) or not tasks:  # no password, or no address
         return None
     name = provider.name if provider else _UNKNOWN_PROVIDER.get(run.lang, "your email provider")
 

@@ -25,6 +25,7 @@ _SCHEME_PORTS: dict[str, int | None] = {
 }  # fmt: skip
 _SCHEME_RE = re.compile(r"([a-z][a-z0-9+.-]*)://(.*)", re.DOTALL)
 _BRACKETED_RE = re.compile(r"\[([^\]]*)\](?::(.*))?", re.DOTALL)
+_ZONE_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # an interface name or index (RFC 4007 §11)
 
 
 @dataclass(frozen=True)
@@ -151,17 +152,25 @@ def _split_authority(text: str, c: FindingCollector) -> tuple[str, str | None, b
 def _host_name(name: str, bracketed: bool, c: FindingCollector) -> tuple[str, bool, bool]:
     """(A-label name or IP, is_ip, was IDN). IDNA 2008 + UTS #46, as dnspython does (ref §4).
 
-    One trailing dot (a rooted name) is dropped: certificate matching rejects it.
+    One trailing dot (a rooted name) is dropped: certificate matching rejects it. An IPv6
+    zone (``fe80::1%eth0``) must name an interface: ``ipaddress`` takes any text there.
     """
     name = name[:-1] if name.endswith(".") else name
     try:
-        return str(ipaddress.ip_address(name)), True, False
+        ip = ipaddress.ip_address(name)
     except ValueError:
         pass
+    else:
+        zone = name.partition("%")[2]
+        if zone and not _ZONE_RE.fullmatch(zone):
+            raise InvalidValue(c.say("ip"))
+        return str(ip), True, False
     if bracketed or ":" in name:
         raise InvalidValue(c.say("ip"))
     if not name:
         raise InvalidValue(c.say("empty"))
+    if name.endswith("."):  # "host..": idna would take the second dot as the root
+        raise InvalidValue(c.say("name", error="Empty Label"))
     if any(ch.isspace() for ch in name):
         raise InvalidValue(c.say("space"))
     if len(name) > 253 or any(len(label) > 63 for label in name.split(".")):

@@ -35,6 +35,7 @@ from emaildiag.fields import (
     normalize_verify_tls,
 )
 from emaildiag.model import Finding, Severity
+from emaildiag.redact import holds_secret
 from emaildiag.server_fields import DEFAULT_PORT, normalize_host_and_port, normalize_http_url
 from emaildiag.settings_file import SettingsFileError, read_settings_file, write_settings_file
 
@@ -172,7 +173,17 @@ def _report_verify_off(host: str, c: FindingCollector) -> None:
 
 
 def save_settings(settings: Settings, path: str | os.PathLike[str]) -> None:
-    """Write ``settings`` without the password as TOML (``.toml``) or JSON (``.json``)."""
+    """Write ``settings`` without the password as TOML (``.toml``) or JSON (``.json``).
+
+    ``SettingsFileError`` when another field holds the password (pasted as the username,
+    or a token that is both): the file would keep it in the clear."""
+    password = settings.password if isinstance(settings.password, str) else ""
+    for name in _FILE_FIELDS:
+        value = getattr(settings, name)
+        if isinstance(value, str) and holds_secret(value, password):
+            raise SettingsFileError(
+                f"the {name} holds the password, which is never written to a settings file"
+            )
     write_settings_file(settings, _FILE_FIELDS, path)
 
 

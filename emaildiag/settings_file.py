@@ -7,6 +7,7 @@ whose message is one line for the user, never a traceback.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import tomllib
@@ -39,7 +40,7 @@ def write_settings_file(
         text = json.dumps(values, indent=2, ensure_ascii=False)
     try:
         target.write_text(text + "\n", encoding="utf-8")
-    except (OSError, UnicodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: not encodable, a NUL in the path
         raise SettingsFileError(f"cannot write {shown(str(target), 200)}: {_reason(exc)}") from None
 
 
@@ -53,20 +54,34 @@ def read_settings_file(path: str | os.PathLike[str], names: tuple[str, ...]) -> 
     try:
         with source.open("rb") as stream:
             blob = stream.read(_MAX_FILE + 1)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise SettingsFileError(f"cannot read {where}: {_reason(exc)}") from None
     if len(blob) > _MAX_FILE:
         raise SettingsFileError(f"{where} is too large for a settings file")
     try:
-        text = blob.decode("utf-8-sig")
+        text = _decode_text(blob)
+    except UnicodeDecodeError as exc:
+        raise SettingsFileError(
+            f"{where} is not text in {exc.encoding.upper()[:6]} (byte "
+            f"{exc.object[exc.start]:#04x} at position {exc.start}): save it again as UTF-8"
+        ) from None
+    try:
         data = tomllib.loads(text) if kind == "toml" else json.loads(text)
-    except (ValueError, RecursionError) as exc:  # decode, TOML and JSON errors are ValueErrors
+    except (ValueError, RecursionError) as exc:  # TOML and JSON errors are ValueErrors
         raise SettingsFileError(f"{where} is not valid {kind.upper()}: {_reason(exc)}") from None
     if not isinstance(data, dict):
         raise SettingsFileError(f"{where} must hold a table of settings")
     values = {name: data[name] for name in names if data.get(name) is not None}
     _check_types(values, source)
     return values
+
+
+def _decode_text(blob: bytes) -> str:
+    """A text file as an editor saves it: UTF-8 (with or without Excel's and Notepad's
+    BOM) or, after its BOM, UTF-16. UnicodeDecodeError for anything else."""
+    if blob.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return blob.decode("utf-16")
+    return blob.decode("utf-8-sig")
 
 
 def _file_kind(path: Path) -> Literal["toml", "json"]:

@@ -21,7 +21,7 @@ SKIP = {"test_catalog_texts.py", "test_catalog_coverage.py"}
 def _test_sources() -> str:
     here = Path(__file__).parent
     return "".join(
-        p.read_text(encoding="utf-8") for p in here.glob("test_*.py") if p.name not in SKIP
+        p.read_text(encoding="utf-8") for p in here.rglob("test_*.py") if p.name not in SKIP
     )
 
 

@@ -204,6 +204,16 @@ def cert(**kw: object) -> CertificateFacts:
         ),
         (cert(days_left=5), None, {"tls.cert_expiring"}),
         (
+            cert(not_after="2026-11-27T09:00:00+00:00", days_left=-1),
+            "[10] certificate has expired",
+            {"tls.cert_expired", "tls.clock_skew"},
+        ),
+        (
+            cert(not_before="2026-11-27T15:00:00+00:00"),
+            "[9] certificate is not yet valid",
+            {"tls.cert_not_yet_valid", "tls.clock_skew"},
+        ),
+        (
             cert(san=("other.example.com",), not_after="2026-11-01T00:00:00+00:00"),
             "[62] Hostname mismatch",
             {"tls.cert_hostname_mismatch", "tls.cert_expired"},

@@ -333,15 +333,17 @@ FINDINGS: dict[str, Entry] = {
         fix={
             "en": (
                 "The name has no server address behind it in DNS (no A or AAAA record), so "
-                "nothing can connect to it. It is probably not the right name: check the Host "
-                "field against your provider's instructions, or ask whoever manages the "
-                "domain."
+                "nothing can connect to it. Did you enter the mail domain instead of the "
+                "server? The Host field needs the outgoing mail server, often smtp. or mail. "
+                "followed by the domain: check it against your provider's instructions, or "
+                "ask whoever manages the domain."
             ),
             "it": (
                 "Nel DNS il nome non ha alcun indirizzo di server (nessun record A o AAAA), "
-                "quindi non ci si può collegare. Probabilmente non è il nome giusto: "
-                "confrontare il campo Host con le istruzioni del provider, oppure chiedere a "
-                "chi gestisce il dominio."
+                "quindi non ci si può collegare. È stato inserito il dominio della posta al "
+                "posto del server? Il campo Host richiede il server della posta in uscita, "
+                "spesso smtp. o mail. seguito dal dominio: confrontarlo con le istruzioni del "
+                "provider, oppure chiedere a chi gestisce il dominio."
             ),
         },
     ),
@@ -406,6 +408,56 @@ FINDINGS: dict[str, Entry] = {
                 "posta."
             ),
         },
+    ),
+    "dns.mx_unusable": Entry(
+        Severity.WARNING,
+        title={
+            "en": "The mail server record (MX) of the domain {domain} is not set up as required",
+            "it": (
+                "Il record del server di posta (MX) del dominio {domain} non è configurato "
+                "come richiesto"
+            ),
+        },
+        fix={
+            "en": (
+                "Each MX record must name a mail server by its own name, not by an alias or "
+                "an IP address; many servers cannot deliver replies and bounce messages "
+                "otherwise, and some distrust the domain's mail. Ask whoever manages the "
+                "domain's DNS to enter the MX records exactly as the email provider gives them."
+            ),
+            "it": (
+                "Ogni record MX deve indicare un server di posta con il suo nome, non con un "
+                "alias o un indirizzo IP; altrimenti molti server non riescono a consegnare "
+                "risposte e avvisi di mancata consegna, e alcuni diffidano della posta del "
+                "dominio. Chiedere a chi gestisce il DNS del dominio di inserire i record MX "
+                "esattamente come indicati dal provider di posta."
+            ),
+        },
+        also=(Severity.INFO,),
+    ),
+    "dns.resolver_mismatch": Entry(
+        Severity.WARNING,
+        title={
+            "en": "This computer finds the server {host} at another address than the DNS does",
+            "it": "Questo computer trova il server {host} a un indirizzo diverso da quello del DNS",
+        },
+        fix={
+            "en": (
+                "This check connected to the address given by the DNS, but email programs on "
+                "this computer use the computer's own answer (its hosts file, a VPN or a "
+                "local DNS), so they may reach another server. If that is not intended, "
+                "remove the entry for this name from the hosts file or ask your IT person, "
+                "then check again."
+            ),
+            "it": (
+                "Questo controllo si è collegato all'indirizzo indicato dal DNS, ma i "
+                "programmi di posta di questo computer usano la risposta del computer stesso "
+                "(il file hosts, una VPN o un DNS locale), quindi potrebbero raggiungere un "
+                "altro server. Se non è voluto, togliere la voce per questo nome dal file "
+                "hosts o rivolgersi al tecnico informatico, poi ripetere il controllo."
+            ),
+        },
+        also=(Severity.INFO,),
     ),
     "dns.spf_missing": Entry(
         Severity.WARNING,
@@ -747,14 +799,17 @@ FINDINGS: dict[str, Entry] = {
         fix={
             "en": (
                 "The server {host} refused or broke off the switch to encryption (STARTTLS). "
-                "Try port 465 with SSL/TLS; if that fails too, the server or something on the "
-                "network is faulty, so contact your provider or IT person."
+                "If the details say the refusal is temporary, wait a few minutes and run the "
+                "check again. Otherwise try port 465 with SSL/TLS; if that fails too, the "
+                "server or something on the network is faulty, so contact your provider or IT "
+                "person."
             ),
             "it": (
                 "Il server {host} ha rifiutato o interrotto l'attivazione della cifratura "
-                "(STARTTLS). Provare la porta 465 con SSL/TLS; se non funziona neanche "
-                "questa, il guasto è nel server o in qualcosa sulla rete: contattare il "
-                "provider o il tecnico informatico."
+                "(STARTTLS). Se i dettagli indicano un rifiuto temporaneo, attendere qualche "
+                "minuto e ripetere la verifica. Altrimenti provare la porta 465 con SSL/TLS; "
+                "se non funziona neanche questa, il guasto è nel server o in qualcosa sulla "
+                "rete: contattare il provider o il tecnico informatico."
             ),
         },
     ),
@@ -892,6 +947,27 @@ FINDINGS: dict[str, Entry] = {
                 "controllarle e correggerle. Se l'orologio è giusto, chi gestisce {host} (il "
                 "provider o la società di hosting) ha installato un certificato non ancora "
                 "valido: avvisarlo."
+            ),
+        },
+    ),
+    "tls.clock_skew": Entry(
+        Severity.WARNING,
+        title={
+            "en": "This computer's clock may be wrong (it reads {now})",
+            "it": "L'orologio di questo computer potrebbe essere sbagliato (segna {now})",
+        },
+        fix={
+            "en": (
+                "The certificate of {host} is only a few hours outside its valid dates "
+                "(hours: {hours}). That often means this computer's date, time or time zone is "
+                "set wrong, not that the server has a problem. Check and correct them, then "
+                "run the check again."
+            ),
+            "it": (
+                "Il certificato di {host} è fuori dalle sue date di validità solo di poche ore "
+                "(ore: {hours}). Spesso significa che la data, l'ora o il fuso orario di questo "
+                "computer sono impostati male, non che il server abbia un problema. "
+                "Controllarli e correggerli, poi ripetere la verifica."
             ),
         },
     ),
@@ -1290,6 +1366,29 @@ FINDINGS: dict[str, Entry] = {
             ),
         },
     ),
+    "send.smtputf8_missing": Entry(
+        Severity.ERROR,
+        title={
+            "en": "The server does not accept the international address {email}",
+            "it": "Il server non accetta l'indirizzo internazionale {email}",
+        },
+        fix={
+            "en": (
+                "The part before the @ contains letters outside plain English (such as ö or "
+                "é), which needs the SMTPUTF8 extension, and this server does not offer it "
+                "after encryption. Use an address with only plain letters and digits before "
+                "the @, or ask your provider whether another server supports international "
+                "addresses."
+            ),
+            "it": (
+                "La parte prima della @ contiene lettere accentate o non latine (come ö o é), "
+                "che richiedono l'estensione SMTPUTF8, e questo server non la offre dopo la "
+                "cifratura. Usare un indirizzo con solo lettere semplici e cifre prima della "
+                "@, oppure chiedere al provider se un altro server accetta indirizzi "
+                "internazionali."
+            ),
+        },
+    ),
     "send.sender_accepted": Entry(
         Severity.INFO,
         title={
@@ -1355,6 +1454,28 @@ FINDINGS: dict[str, Entry] = {
                 "È un rifiuto temporaneo, ad esempio per greylisting (un server che rimanda "
                 "per poco i mittenti sconosciuti) o per un limite di invio. Di solito non c'è "
                 "nulla da cambiare: attendere qualche minuto e ripetere la verifica."
+            ),
+        },
+    ),
+    "send.outcome_unknown": Entry(
+        Severity.WARNING,
+        title={
+            "en": "It is not known whether the test email was accepted",
+            "it": "Non si sa se l'email di prova sia stata accettata",
+        },
+        fix={
+            "en": (
+                "The message was handed over, but the server did not confirm it (no answer "
+                "in time, or the connection dropped). Check the inbox of {recipient}, "
+                "including the spam folder, before sending another test: sending it again "
+                "blindly may deliver it twice. If it does not arrive, test again once later."
+            ),
+            "it": (
+                "Il messaggio è stato consegnato al server, che però non lo ha confermato "
+                "(nessuna risposta in tempo, oppure la connessione si è interrotta). "
+                "Controllare la casella di {recipient}, compresa la cartella spam, prima di "
+                "inviare un'altra prova: inviarla di nuovo alla cieca potrebbe farla arrivare "
+                "due volte. Se non arriva, ripetere la verifica una sola volta più tardi."
             ),
         },
     ),

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from emaildiag.catalog import make_finding
 from emaildiag.catalog.providers import ProviderInfo, classify_provider_reply
 from emaildiag.checks import _errors
 from emaildiag.checks.ports import ProbeContext, open_session
-from emaildiag.checks.send import Delivery, send_envelope
+from emaildiag.checks.send import Delivery, SendProgress, send_envelope
 from emaildiag.checks.session import Session, SessionError, Target
 from emaildiag.checks.tls import unverified_context
 from emaildiag.checks.wire import ProtocolError, Reply, auth_mechanisms
@@ -48,10 +49,14 @@ class Credentials:
 @dataclass
 class AuthProgress:
     """Set the moment credentials leave, so a run cut by its deadline still knows the
-    password went out and must not call the attempt "not made"."""
+    password went out and must not call the attempt "not made"; then the sign-in's
+    outcome once known, and whether the test email left, so a cut during the envelope
+    is not mistaken for a sign-in that dropped."""
 
     port: int | None = None
     mechanism: str | None = None
+    signed_in: AuthOutcome | None = None
+    send: SendProgress = field(default_factory=SendProgress)
 
 
 @dataclass(frozen=True)
@@ -135,9 +140,10 @@ async def _authenticate(
     try:
         progress.port, progress.mechanism = port, mech
         t0 = time.monotonic()
-        reply = await _MECHANISMS[mech](session, creds, ctx)
+        reply = _final(await _MECHANISMS[mech](session, creds, ctx))
         session.timings["auth"] = round((time.monotonic() - t0) * 1000, 1)
     except ProtocolError as exc:
+        session.channel.abort()  # a broken exchange ends with a hard close, not a QUIT
         f = make_finding("smtp.protocol_error", port=port, lang=lang, detail=exc.reason)
         return AuthOutcome(AuthFacts("error", port, mechanism=mech), SendFacts(), (f,))
     except (OSError, TimeoutError, EOFError, ssl.SSLError) as exc:
@@ -155,8 +161,31 @@ async def _authenticate(
     outcome = finding(code, detail=facts.reply)
     if code != "auth.ok":
         return AuthOutcome(facts, SendFacts(), (outcome,))
-    send, send_findings = await send_envelope(session, delivery, ctx.limits.command, lang, provider)
+    progress.signed_in = AuthOutcome(facts, SendFacts(), (outcome,))
+    send, send_findings = await send_envelope(
+        session, delivery, ctx.limits.command, lang, provider, progress.send
+    )
     return AuthOutcome(facts, send, (outcome, *send_findings))
+
+
+def _final(reply: Reply) -> Reply:
+    """The reply that ends the exchange: every mechanism here has sent all it has, so
+    another 334 means a server that would go on asking forever (and a client that
+    answered each one would send the password again every time)."""
+    if reply.code == 334:
+        raise ProtocolError("the sign-in exchange did not end: the server kept asking (334)")
+    return reply
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+def _challenge(reply: Reply) -> Reply:
+    """A 334 carries a base64 challenge (RFC 4954 §4); one that is not base64 is a
+    broken or hostile server, and nothing more is sent to it."""
+    if reply.code == 334 and not _BASE64.fullmatch(reply.text.strip()):
+        raise ProtocolError("malformed sign-in challenge from the server (not base64)")
+    return reply
 
 
 async def _plain(session: Session, creds: Credentials, ctx: ProbeContext) -> Reply:
@@ -179,10 +208,10 @@ async def _xoauth2(session: Session, creds: Credentials, ctx: ProbeContext) -> R
 
 async def _login(session: Session, creds: Credentials, ctx: ProbeContext) -> Reply:
     ch, t = session.channel, ctx.limits.command
-    reply = await ch.command("AUTH LOGIN", t)
+    reply = _challenge(await ch.command("AUTH LOGIN", t))
     if reply.code != 334:
         return reply
-    reply = await ch.command(_b64(creds.username), t)
+    reply = _challenge(await ch.command(_b64(creds.username), t))
     if reply.code != 334:
         return reply
     return await ch.command(_b64(creds.password), t, shown="[password, redacted]")

@@ -9,18 +9,23 @@ NXDOMAIN, NODATA, SERVFAIL/REFUSED and timeouts stay distinct
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
+import socket
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from emaildiag.catalog import make_finding
 from emaildiag.catalog.providers import ProviderInfo, spf_authorises
-from emaildiag.model import DnsFacts, Family, Finding
+from emaildiag.model import DnsFacts, Family, Finding, Severity
 from emaildiag.redact import printable
 
-DnsErrorKind = Literal["nxdomain", "nodata", "servfail", "refused", "timeout"]
+DnsErrorKind = Literal[
+    "nxdomain", "nodata", "servfail", "refused", "timeout", "cname_loop", "truncated"
+]
 
 
 class DnsError(Exception):
@@ -77,13 +82,30 @@ class DnspythonResolver:
         except dns.resolver.NoAnswer as exc:
             raise DnsError("nodata", name) from exc
         except dns.resolver.NoNameservers as exc:
-            kind: DnsErrorKind = "refused" if "REFUSED" in str(exc) else "servfail"
-            raise DnsError(kind, name, printable(str(exc), 200)) from exc
+            raise DnsError(_failure_kind(exc), name, printable(str(exc), 200)) from exc
         except dns.exception.Timeout as exc:
             raise DnsError("timeout", name) from exc
         except dns.exception.DNSException as exc:  # e.g. a name over 255 octets: no such name
             raise DnsError("nxdomain", name, printable(str(exc), 200)) from exc
         return [_rdata_text(r) for r in answer]
+
+
+def _failure_kind(exc: Exception) -> DnsErrorKind:
+    """dnspython's NoNameservers covers four causes; its per-server errors tell them apart
+    (faults-and-security §4): an alias loop, a truncated answer whose TCP retry failed,
+    REFUSED, else SERVFAIL."""
+    import dns.message
+
+    errors = [e[3] for e in getattr(exc, "kwargs", {}).get("errors") or () if len(e) > 3]
+    if not errors:
+        return "refused" if "REFUSED" in str(exc) else "servfail"
+    if any(isinstance(e, dns.message.ChainTooLong) for e in errors):
+        return "cname_loop"
+    if any(isinstance(e, dns.message.Truncated) for e in errors):
+        return "truncated"
+    if "REFUSED" in errors and "SERVFAIL" not in errors:
+        return "refused"
+    return "servfail"
 
 
 def _rdata_text(rdata: object) -> str:
@@ -96,18 +118,18 @@ def _rdata_text(rdata: object) -> str:
 def parse_dns_server(value: str) -> tuple[str, int]:
     """``IP``, ``IP:PORT`` or ``[IPv6]:PORT`` → (ip, port); ValueError otherwise."""
     value = value.strip()
-    host, port = value, 53
+    host, digits = value, "53"
     if value.startswith("["):
-        host, _, rest = value[1:].partition("]")
-        if rest:
-            port = int(rest.removeprefix(":"))
+        host, bracket, rest = value[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError("expected [IPv6] or [IPv6]:PORT")
+        digits = rest[1:] if rest else digits
     elif value.count(":") == 1:
-        host, _, p = value.partition(":")
-        port = int(p)
+        host, _, digits = value.partition(":")
     ipaddress.ip_address(host)
-    if not 1 <= port <= 65535:
-        raise ValueError("port out of range")
-    return host, port
+    if not (digits.isascii() and digits.isdigit()) or not 1 <= int(digits) <= 65535:
+        raise ValueError("the port must be a number from 1 to 65535")
+    return host, int(digits)
 
 
 async def lookup(
@@ -143,16 +165,122 @@ async def _cname_chain(resolver: Resolver, host: str, timings: dict[str, float])
     return tuple(printable(n, 255) for n in chain)
 
 
+_NO_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+SystemLookup = Callable[[str], Awaitable[Sequence[str]]]
+"""This computer's own answer for a host name (hosts file, nsswitch, VPN split DNS)."""
+
+
+async def getaddrinfo_lookup(host: str) -> list[str]:
+    """The system resolver's addresses for ``host``. ``getaddrinfo`` has no timeout, so it
+    runs in a daemon thread that a caller's deadline abandons instead of waiting for
+    (faults-and-security §0.9)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[list[str]] = loop.create_future()
+
+    def settle(result: list[str] | BaseException) -> None:
+        if done.done():
+            return
+        if isinstance(result, BaseException):
+            done.set_exception(result)
+        else:
+            done.set_result(result)
+
+    def work() -> None:
+        result: list[str] | BaseException
+        try:
+            infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            result = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        except OSError as exc:  # "no such name" is an answer; anything else is not
+            unknown = isinstance(exc, socket.gaierror) and exc.errno in _NO_NAME
+            result = [] if unknown else exc
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            loop.call_soon_threadsafe(settle, result)
+
+    threading.Thread(target=work, name="emaildiag-getaddrinfo", daemon=True).start()
+    return await done
+
+
+async def _system_view(lookup: SystemLookup, host: str, timeout: float) -> tuple[str, ...] | None:
+    """What ``lookup`` says about ``host`` (``()``: it does not know the name), or None
+    when it gave no answer in time."""
+    try:
+        async with asyncio.timeout(timeout):
+            found = await lookup(host)
+    except (OSError, TimeoutError):
+        return None
+    return tuple(printable(a, 60) for a in dict.fromkeys(found))
+
+
+MAX_MX_CHECKED = 3  # mail goes to the most preferred targets first
+
+
+@dataclass(frozen=True)
+class _MailExchangers:
+    answer: list[str] | DnsError
+    implicit: tuple[str, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)
+
+
+def mx_target(record: str) -> str:
+    """The exchange of an MX record's text ("10 mx.example.org." → "mx.example.org.")."""
+    return record.split()[-1] if record.split() else ""
+
+
+def _preference(record: str) -> int:
+    first = record.split()[0] if record.split() else ""
+    return int(first) if first.isdigit() else 65536
+
+
+def _ip_literal(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]").rstrip("."))
+    except ValueError:
+        return False
+    return True
+
+
+async def _mail_exchangers(
+    resolver: Resolver, domain: str, timings: dict[str, float]
+) -> _MailExchangers:
+    """The domain's MX records; with none, its own addresses (RFC 5321 §5.1 implicit MX;
+    never for a null MX, RFC 7505); and which named targets are aliases, which an MX
+    target must not be (RFC 2181 §10.3)."""
+    answer = await lookup(resolver, domain, "MX", timings)
+    if answer == []:
+        answer = DnsError("nodata", domain)
+    if isinstance(answer, DnsError):
+        if answer.kind != "nodata":
+            return _MailExchangers(answer)
+        own = await asyncio.gather(
+            lookup(resolver, domain, "A", timings), lookup(resolver, domain, "AAAA", timings)
+        )
+        implicit = tuple(printable(a, 60) for got in own if isinstance(got, list) for a in got)
+        return _MailExchangers(answer, implicit)
+    named = (mx_target(m) for m in sorted(answer, key=_preference))
+    targets = [t for t in named if t not in ("", ".") and not _ip_literal(t)][:MAX_MX_CHECKED]
+    found = await asyncio.gather(*(lookup(resolver, t, "CNAME", timings) for t in targets))
+    aliases = {
+        printable(t, 255): printable(got[0], 255)
+        for t, got in zip(targets, found, strict=True)
+        if isinstance(got, list) and got
+    }
+    return _MailExchangers(answer, (), aliases)
+
+
 async def probe_dns(
-    resolver: Resolver, host: str, domain: str | None
+    resolver: Resolver,
+    host: str,
+    domain: str | None,
+    system: SystemLookup | None = None,
+    system_timeout: float = 3.0,
 ) -> tuple[DnsFacts, dict[str, DnsError]]:
     """Host CNAME chain, A/AAAA, and the domain's MX, SPF, DMARC and submission SRV
-    records, all concurrently. ``host`` is empty when the settings name an IP address."""
+    records, all concurrently. ``host`` is empty when the settings name an IP address.
+    ``system``, when given, is asked for the host too, to compare with the DNS."""
     timings: dict[str, float] = {}
     queries = {"A": (host, "A"), "AAAA": (host, "AAAA")} if host else {}
     if domain:
         queries |= {
-            "MX": (domain, "MX"),
             "TXT": (domain, "TXT"),
             "DMARC": (f"_dmarc.{domain}", "TXT"),
             "SUBMISSION": (f"_submission._tcp.{domain}", "SRV"),
@@ -161,8 +289,18 @@ async def probe_dns(
     names = list(queries)
     lookups = [lookup(resolver, n, t, timings) for n, t in queries.values()]
     chain_task = asyncio.ensure_future(_cname_chain(resolver, host, timings) if host else _none())
-    results, chain = await asyncio.gather(asyncio.gather(*lookups), chain_task)
+    mx_task = asyncio.ensure_future(
+        _mail_exchangers(resolver, domain, timings) if domain else _no_mx()
+    )
+    system_task = asyncio.ensure_future(
+        _system_view(system, host, system_timeout) if system and host else _unknown()
+    )
+    results, chain, mx, seen = await asyncio.gather(
+        asyncio.gather(*lookups), chain_task, mx_task, system_task
+    )
     got = dict(zip(names, results, strict=True))
+    if domain:
+        got["MX"] = mx.answer
     errors = {k: v for k, v in got.items() if isinstance(v, DnsError)}
     ok = {k: v for k, v in got.items() if not isinstance(v, DnsError)}
     addresses: list[tuple[str, Family]] = [(a, "ipv4") for a in ok.get("A", [])]
@@ -180,12 +318,23 @@ async def probe_dns(
         submission_srv=tuple(printable(r, 255) for r in ok.get("SUBMISSION", [])),
         submissions_srv=tuple(printable(r, 255) for r in ok.get("SUBMISSIONS", [])),
         timings=timings,
+        implicit_mx=mx.implicit,
+        mx_aliases=mx.aliases,
+        system_addresses=seen,
     )
     return facts, errors
 
 
 async def _none() -> tuple[str, ...]:
     return ()
+
+
+async def _no_mx() -> _MailExchangers:
+    return _MailExchangers([])
+
+
+async def _unknown() -> tuple[str, ...] | None:
+    return None
 
 
 def spf_targets(spf: str) -> list[str]:
@@ -211,6 +360,56 @@ def assess_spf(facts: DnsFacts, provider: ProviderInfo | None, lang: str) -> lis
     return [make_finding(code, domain=facts.domain, provider=provider.name, lang=lang)]
 
 
+# Why a lookup failed, in the user's language: the {reason} of dns.failure.
+_REASONS = {
+    "en": {
+        "servfail": "the DNS server answered SERVFAIL, a failure on its side",
+        "refused": "the DNS server answered REFUSED, it would not look the name up",
+        "timeout": "the DNS server did not answer in time",
+        "cname_loop": "the name's aliases, its CNAME records, point to each other in a loop",
+        "truncated": (
+            "the answer was too large for UDP and the retry over TCP failed; "
+            "TCP port 53 may be blocked"
+        ),
+    },
+    "it": {
+        "servfail": "il server DNS ha risposto SERVFAIL, un errore dalla sua parte",
+        "refused": "il server DNS ha risposto REFUSED, non ha voluto cercare il nome",
+        "timeout": "il server DNS non ha risposto in tempo",
+        "cname_loop": (
+            "gli alias del nome, i suoi record CNAME, rimandano l'uno all'altro in un ciclo"
+        ),
+        "truncated": (
+            "la risposta era troppo grande per UDP e il nuovo tentativo via TCP non è "
+            "riuscito; la porta TCP 53 potrebbe essere bloccata"
+        ),
+    },
+}
+_FAILED = ("servfail", "refused", "timeout", "cname_loop", "truncated")
+
+# What is wrong with an MX record: the detail of dns.mx_unusable.
+_MX_WORDS = {
+    "en": {
+        "alias": "{target} is an alias (CNAME) of {name}",
+        "ip": "{target} is an IP address, not a server name",
+        "null": "a null MX (.) is listed together with other MX records",
+    },
+    "it": {
+        "alias": "{target} è un alias (CNAME) di {name}",
+        "ip": "{target} è un indirizzo IP, non un nome di server",
+        "null": "un MX nullo (.) è elencato insieme ad altri record MX",
+    },
+}
+
+
+def _failure(name: str, failed: Sequence[DnsError], lang: str) -> Finding:
+    words = _REASONS.get(lang, _REASONS["en"])
+    kinds = sorted({e.kind for e in failed}, key=_FAILED.index)
+    reason = "; ".join(words[k] for k in kinds)
+    detail = "; ".join(dict.fromkeys(e.detail for e in failed if e.detail)) or None
+    return make_finding("dns.failure", host=name, reason=reason, detail=detail, lang=lang)
+
+
 def assess_dns(facts: DnsFacts, errors: Mapping[str, DnsError], lang: str) -> list[Finding]:
     """Host findings (fatal for the run) and sending-domain findings (advice)."""
     out: list[Finding] = []
@@ -223,18 +422,20 @@ def assess_dns(facts: DnsFacts, errors: Mapping[str, DnsError], lang: str) -> li
         elif kinds <= {"nodata"}:
             out.append(make_finding("dns.host_no_address", host=host, lang=lang))
         else:
-            reason = ", ".join(sorted(kinds - {"nodata"}))
-            out.append(make_finding("dns.failure", host=host, reason=reason, lang=lang))
+            failed = [e for e in (a, aaaa) if e and e.kind in _FAILED]
+            out.append(_failure(host, failed, lang))
     domain = facts.domain
     if not domain:
         return out
     mx_err = errors.get("MX")
-    if mx_err and mx_err.kind in ("servfail", "refused", "timeout"):
-        out.append(make_finding("dns.failure", host=domain, reason=mx_err.kind, lang=lang))
+    if mx_err and mx_err.kind in _FAILED:
+        out.append(_failure(domain, [mx_err], lang))
         return out
-    if facts.mx and all(m.split()[-1] == "." for m in facts.mx):
+    if facts.mx and all(mx_target(m) == "." for m in facts.mx):
         out.append(make_finding("dns.null_mx", domain=domain, lang=lang))  # RFC 7505
-    elif not facts.mx:
+    elif facts.mx:
+        out.extend(_assess_mx(facts, domain, lang))
+    elif not facts.implicit_mx:  # RFC 5321 §5.1: with an address, the domain itself receives
         out.append(make_finding("dns.no_mx", domain=domain, lang=lang))
     txt_err = errors.get("TXT")
     if facts.spf is None and (txt_err is None or txt_err.kind in ("nodata", "nxdomain")):
@@ -242,3 +443,83 @@ def assess_dns(facts: DnsFacts, errors: Mapping[str, DnsError], lang: str) -> li
     if facts.dmarc is None:
         out.append(make_finding("dns.dmarc_missing", domain=domain, lang=lang))
     return out
+
+
+def _assess_mx(facts: DnsFacts, domain: str, lang: str) -> list[Finding]:
+    """MX targets that are aliases (RFC 2181 §10.3) or IP addresses, or a null MX mixed
+    with real ones (RFC 7505 §3): many servers cannot deliver there. An alias mostly works
+    in practice, hence only information when that is all."""
+    words = _MX_WORDS.get(lang, _MX_WORDS["en"])
+    problems: dict[str, str] = {}  # the words → their kind
+    for record in facts.mx:
+        target = mx_target(record)
+        if target == ".":
+            problems[words["null"]] = "null"
+        elif _ip_literal(target):
+            problems[words["ip"].format(target=target.rstrip("."))] = "ip"
+        elif target in facts.mx_aliases:
+            name = facts.mx_aliases[target].rstrip(".")
+            problems[words["alias"].format(target=target.rstrip("."), name=name)] = "alias"
+    if not problems:
+        return []
+    severity = Severity.INFO if set(problems.values()) == {"alias"} else None
+    detail = "; ".join(problems)
+    return [
+        make_finding("dns.mx_unusable", domain=domain, severity=severity, detail=detail, lang=lang)
+    ]
+
+
+def assess_system_lookup(facts: DnsFacts, dialled: Sequence[str], lang: str) -> list[Finding]:
+    """This computer's own lookup (hosts file, VPN, local DNS) and the DNS disagree about
+    the host: the check connected to the DNS's address, email programs here use the
+    computer's (faults-and-security §4). Public addresses on both sides may be a provider
+    handing out different servers from a pool, hence only information then."""
+    system = facts.system_addresses
+    if system is None or not facts.host:
+        return []
+    from_dns = {a for a, _ in facts.addresses}
+    if {_canonical(a) for a in system} & {_canonical(a) for a in from_dns}:
+        return []
+    if not (system or from_dns):
+        return []
+    both_public = bool(system and from_dns) and all(_is_global(a) for a in (*system, *from_dns))
+    words = _SYSTEM_WORDS.get(lang, _SYSTEM_WORDS["en"])
+    none = words["none"]
+    detail = words["detail"].format(
+        system=", ".join(system) or none,
+        dns=", ".join(sorted(from_dns)) or none,
+        dialled=", ".join(dict.fromkeys(dialled)) or none,
+    )
+    severity = Severity.INFO if both_public else None
+    return [
+        make_finding(
+            "dns.resolver_mismatch", host=facts.host, severity=severity, detail=detail, lang=lang
+        )
+    ]
+
+
+def _canonical(address: str) -> str:
+    """One spelling per address (IPv6 has many; getaddrinfo may add a %zone)."""
+    try:
+        return str(ipaddress.ip_address(address.split("%")[0]))
+    except ValueError:
+        return address
+
+
+def _is_global(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_global
+    except ValueError:
+        return False
+
+
+_SYSTEM_WORDS = {
+    "en": {
+        "detail": "this computer: {system}; DNS: {dns}; connected to: {dialled}",
+        "none": "none",
+    },
+    "it": {
+        "detail": "questo computer: {system}; DNS: {dns}; collegato a: {dialled}",
+        "none": "nessuno",
+    },
+}

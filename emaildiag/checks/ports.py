@@ -98,7 +98,11 @@ async def _probe(target: Target, ctx: ProbeContext, base: ProbeFacts) -> ProbeFa
     except ssl.SSLCertVerificationError as exc:
         return await _collect_unverified(target, ctx, base, verify_error_text(exc))
     except SessionError as exc:
-        no_greeting = exc.code == "port.no_greeting" and target.mode == "starttls"
+        no_greeting = (
+            exc.code == "port.no_greeting"
+            and target.mode == "starttls"
+            and exc.detail != _errors.INCOMPLETE_GREETING  # it spoke plain text
+        )
         silent = exc.detail == _errors.TIMED_OUT  # nothing to learn from a second try
         if no_greeting and await _speaks_tls(target, ctx):
             exc = SessionError(
@@ -223,9 +227,15 @@ def assess_probe(
     if auth_mechanisms(facts.ehlo):  # ``ehlo`` holds only what was said before TLS
         out.append(make_finding("smtp.auth_before_tls", port=port, lang=lang))
     if facts.tls:
-        out += assess_tls(
+        tls_findings = assess_tls(
             facts.tls, host=host, port=port, now=now, verify_tls=verify_tls, lang=lang
         )
+        if (facts.problem or "").startswith("tls."):
+            # TLS came up and then broke (a TLS 1.3 server that wants a client
+            # certificate says so only after the client's side of the handshake):
+            # the certificate's findings stand, "encryption works" does not.
+            tls_findings = [f for f in tls_findings if f.code != "tls.ok"]
+        out += tls_findings
         if (
             not facts.problem
             and facts.ehlo_tls

@@ -9,10 +9,12 @@ handshake itself, assesses the certificate with the same rules as SMTP, and only
 lets httpx speak HTTP/1.1 over that very connection: Host and SNI stay the URL's host
 while the socket goes to the address the resolver gave.
 
-A probe must never send an email: one ``GET`` without a body, redirects not followed,
-no proxy or ``.netrc`` from the environment, at most 64 KiB of the answer read, every
-phase under one deadline. Credentials in the URL (``https://user:key@relay/``) travel
-only inside TLS, and never on the pass that only reads an untrusted certificate (§3.1).
+A probe must never send an email: one ``GET`` without a body, redirects not followed
+(one that leads away from the relay is reported as refused), no proxy or ``.netrc`` from
+the environment (a proxy variable that is set is noted in the transcript), at most
+64 KiB of the answer read (a longer one is noted), every phase under one deadline.
+Credentials in the URL (``https://user:key@relay/``) travel only inside TLS, and never
+on the pass that only reads an untrusted certificate (§3.1).
 
 A plain ``http://`` URL is checked like any other (the app may really use one); no
 finding says so, because the catalogue has no code for it yet, but the detail of every
@@ -25,9 +27,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import ipaddress
+import os
 import socket
 import ssl
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
@@ -39,7 +43,12 @@ from emaildiag.catalog import make_finding
 from emaildiag.checks import _errors
 from emaildiag.checks.dial import ConnectFailed, dial, dial_first
 from emaildiag.checks.dns import DnsError, Resolver, lookup
-from emaildiag.checks.relay_transport import OneConnectionTransport, OpenedStream, read_capped
+from emaildiag.checks.relay_transport import (
+    OneConnectionTransport,
+    OpenedStream,
+    library_logs_redacted,
+    read_capped,
+)
 from emaildiag.checks.tls import (
     assess_tls,
     certificate_facts,
@@ -50,12 +59,19 @@ from emaildiag.checks.tls import (
 from emaildiag.checks.wire import Transcript
 from emaildiag.field_findings import hide_userinfo
 from emaildiag.model import Finding, RelayFacts, TlsFacts
-from emaildiag.redact import printable
+from emaildiag.redact import NO_SECRETS, printable
 
 MAX_BODY = 64 * 1024  # enough for any error page; a flood is cut here
 EXCERPT = 300  # of the body, as evidence under http.bad_status
 NOT_TRUSTED = "certificate not trusted"
 PLAIN_NOTE = "plain http:// URL: the connection to the relay is not encrypted"
+BODY_CUT = f"answer longer than {MAX_BODY // 1024} KiB: reading stopped there"
+REDIRECT_REFUSED = "redirect refused (not followed)"
+WEB_PAGE = (
+    "unexpected content type {media}: a web page answered, not the relay's service "
+    "(a network login page, or the service's home page instead of its sending address?)"
+)
+_WEB_TYPES = ("text/html", "application/xhtml+xml")
 _Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
@@ -72,9 +88,11 @@ async def check_relay(
 ) -> tuple[RelayFacts, list[Finding]]:
     """Probe the relay at ``url`` within ``timeout`` seconds, then assess what it saw."""
     probe = _RelayProbe(url, resolver, verify_context, verify_tls, now, transcript)
+    redact = transcript.redact if transcript is not None else NO_SECRETS
     try:
-        async with asyncio.timeout(timeout):
-            await probe.run()
+        with library_logs_redacted(redact):
+            async with asyncio.timeout(timeout):
+                await probe.run()
     except TimeoutError:
         probe.fail(f"{_errors.TIMED_OUT} ({probe.phase})")
     facts = replace(probe.facts, timings=dict(probe.timings))
@@ -86,7 +104,10 @@ def assess_relay(
 ) -> list[Finding]:
     """Certificate findings as for SMTP, then one ``http.*`` finding. 2xx and 3xx mean the
     relay answers; so does 405 (RFC 9110 §15.5.6: the resource exists, GET is not its
-    method, as expected of an endpoint that takes POSTs)."""
+    method, as expected of an endpoint that takes POSTs). Two answers are not the relay
+    speaking, so the relay counts as not reached: a redirect away from it (to plain
+    ``http://`` or to another address, §2.4), and a web page (HTML) with a 2xx status,
+    which is what a network's login page or a service's home page sends."""
     out: list[Finding] = []
     if facts.tls is not None:
         out += assess_tls(
@@ -105,10 +126,55 @@ def assess_relay(
                 "http.bad_status", url=facts.url, status=facts.status, lang=lang, detail=detail
             )
         )
+    elif elsewhere := _not_the_relay(facts):
+        detail = _join(elsewhere, facts.error, PLAIN_NOTE if plain else None)
+        out.append(make_finding("http.unreachable", url=facts.url, lang=lang, detail=detail))
     else:
         latency = round(facts.latency_ms) if facts.latency_ms is not None else "?"
-        out.append(make_finding("http.ok", status=facts.status, latency=latency, lang=lang))
+        detail = _join(_redirect(facts)[1], facts.error)
+        out.append(
+            make_finding("http.ok", status=facts.status, latency=latency, lang=lang, detail=detail)
+        )
     return out
+
+
+def _not_the_relay(facts: RelayFacts) -> str | None:
+    """Why an answer came from something other than the relay, or ``None``."""
+    leaves, words = _redirect(facts)
+    if leaves:
+        return words
+    media = (facts.content_type or "").split(";")[0].strip().lower()
+    if facts.status is not None and 200 <= facts.status < 300 and media in _WEB_TYPES:
+        return WEB_PAGE.format(media=media)
+    return None
+
+
+def _redirect(facts: RelayFacts) -> tuple[bool, str | None]:
+    """Whether a 3xx answer sends the client away from the relay (to plain ``http://``,
+    or to another scheme, server or port), and the words for it. None is followed."""
+    if facts.status is None or not 300 <= facts.status < 400 or not facts.location:
+        return False, None
+    source = urllib.parse.urlsplit(facts.url)
+    try:
+        target = urllib.parse.urlsplit(urllib.parse.urljoin(facts.url, facts.location))
+        port = target.port or _DEFAULT_PORTS.get(target.scheme)
+    except ValueError:
+        return True, f"{REDIRECT_REFUSED}: to an unusable address {facts.location}"
+    same_server = (target.hostname or "").rstrip(".") == facts.host.lower().rstrip(".")
+    if target.scheme not in _DEFAULT_PORTS:
+        why = f"to a {printable(target.scheme, 20)}: address"
+    elif source.scheme == "https" and target.scheme == "http":
+        why = "to plain http://, where a key would travel unencrypted"
+    elif not same_server:
+        why = "to another server"
+    elif target.scheme == source.scheme and port != facts.port:
+        why = "to another port"
+    else:  # the same relay: a path, or http:// upgraded to https://
+        return False, f"redirect to {facts.location} not followed"
+    return True, f"{REDIRECT_REFUSED}: it leads {why} ({facts.location})"
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _join(*parts: str | None) -> str | None:
@@ -130,11 +196,12 @@ class _RelayProbe:
     ) -> None:
         self.resolver, self.verify_context, self.verify_tls = resolver, verify_context, verify_tls
         self.now, self.transcript = now, transcript
+        self.redact = transcript.redact if transcript is not None else NO_SECRETS
         self.timings: dict[str, float] = {}
         self.phase = "url"
         self._sockets: list[socket.socket] = []
         self._writers: list[asyncio.StreamWriter] = []
-        shown = printable(hide_userinfo(url), 500)
+        shown = self._shown(hide_userinfo(url), 500)
         self.url, self.https = _parse(url)
         if self.url is None:
             self.facts = RelayFacts(url=shown, host="", port=0, failed_at="url")
@@ -144,10 +211,15 @@ class _RelayProbe:
         host = self.url.raw_host.decode("ascii").rstrip(".")  # A-label: DNS, SNI, cert match
         self.facts = RelayFacts(url=shown, host=host, port=port)
 
+    def _shown(self, text: str, limit: int) -> str:
+        """Text to keep as evidence: redacted whole, then cut (a cut first could leave
+        part of an echoed secret that no longer matches any of its forms)."""
+        return printable(self.redact(text), limit)
+
     def fail(self, error: str, phase: str | None = None) -> None:
         if self.facts.status is None:
             failed_at = phase or self.phase
-            self.facts = replace(self.facts, failed_at=failed_at, error=printable(error, 500))
+            self.facts = replace(self.facts, failed_at=failed_at, error=self._shown(error, 500))
         else:  # the answer is known; only its body was cut short
             self.facts = replace(self.facts, error=f"response body incomplete: {error}")
 
@@ -298,6 +370,12 @@ class _RelayProbe:
         origin = httpcore.Origin(self.url.raw_scheme, self.url.raw_host, self.facts.port)
         transport = OneConnectionTransport(origin, OpenedStream(reader, writer))
         query = "?…" if self.url.query else ""
+        # §2.4: ambient proxy settings are not used; the note names them, not their value
+        wanted = ("HTTPS_PROXY" if self.https else "HTTP_PROXY", "ALL_PROXY")
+        proxies = [n for n in wanted if os.environ.get(n) or os.environ.get(n.lower())]
+        if proxies:
+            names = ", ".join(proxies)
+            self._note("*", f"proxy settings not used, the relay is checked directly: {names}")
         self._note("C", f"GET {printable(self.url.path, 200)}{query} HTTP/1.1")
         headers = {
             "User-Agent": f"emaildiag/{__version__} (relay check; sends no mail)",
@@ -315,18 +393,20 @@ class _RelayProbe:
             started = time.monotonic()
             async with client, client.stream("GET", url, auth=auth) as response:
                 self._record_answer(response, started)
-                body = await read_capped(response, MAX_BODY)
+                body, cut = await read_capped(response, MAX_BODY)
         except (httpx.HTTPError, httpcore.ProtocolError, httpcore.NetworkError) as exc:
-            return self.fail(f"no valid HTTP answer: {printable(str(exc), 200)}")
+            return self.fail(f"no valid HTTP answer: {self._shown(str(exc), 200)}")
         except (OSError, ssl.SSLError, EOFError) as exc:
-            return self.fail(f"connection lost: {printable(str(exc) or type(exc).__name__, 200)}")
+            return self.fail(f"connection lost: {self._shown(str(exc) or type(exc).__name__, 200)}")
         charset = response.charset_encoding or "utf-8"
         try:
-            text = body[: EXCERPT * 4].decode(charset, "replace")
+            text = self.redact(body.decode(charset, "replace"))
         except LookupError:  # a charset Python does not know
-            text = body[: EXCERPT * 4].decode("latin-1")
-        more = " […]" if len(text) > EXCERPT or len(body) > EXCERPT * 4 else ""
+            text = self.redact(body.decode("latin-1"))
+        more = " […]" if len(text) > EXCERPT else ""
         self.facts = replace(self.facts, body=printable(text[:EXCERPT]) + more or None)
+        if cut:
+            self.facts = replace(self.facts, error=BODY_CUT)
 
     def _record_answer(self, response: httpx.Response, started: float) -> None:
         latency = round((time.monotonic() - started) * 1000, 1)
@@ -336,8 +416,8 @@ class _RelayProbe:
             self.facts,
             status=response.status_code,
             latency_ms=latency,
-            location=printable(hide_userinfo(location), 300) if location else None,
-            content_type=printable(ctype, 100) if ctype else None,
+            location=self._shown(hide_userinfo(location), 300) if location else None,
+            content_type=self._shown(ctype, 100) if ctype else None,
         )
         line = f"{response.http_version} {response.status_code} {response.reason_phrase}"
         self._note("S", line)

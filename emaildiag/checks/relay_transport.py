@@ -9,12 +9,48 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import ssl
 import typing
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterator
 
 import httpcore
 import httpx
+
+# httpx logs every request's URL (a relay key in its query) at INFO; httpcore logs the
+# raw response headers (a server may echo the key in a Location) at DEBUG.
+_LIBRARY_LOGGERS = ("httpx", "httpcore.http11", "httpcore.connection")
+
+
+class _RedactRecords(logging.Filter):
+    def __init__(self, redact: Callable[[str], str]) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a record that cannot be formatted: left alone
+            return True
+        clean = self._redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+@contextlib.contextmanager
+def library_logs_redacted(redact: Callable[[str], str]) -> Iterator[None]:
+    """While the relay is probed, the HTTP libraries' own log records pass ``redact``
+    before any handler sees them: secrets leave through logs too (§5)."""
+    loggers = [logging.getLogger(name) for name in _LIBRARY_LOGGERS]
+    guard = _RedactRecords(redact)
+    for logger in loggers:
+        logger.addFilter(guard)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(guard)
 
 
 class OpenedStream(httpcore.AsyncNetworkStream):
@@ -97,13 +133,17 @@ class _Body(httpx.AsyncByteStream):
             await close()
 
 
-async def read_capped(response: httpx.Response, limit: int) -> bytes:
-    """At most ``limit`` bytes of the body: an endless answer must not fill memory."""
+async def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of the body, and whether there was more: an endless
+    answer must not fill memory."""
     kept = bytearray()
+    cut = False
     raw = typing.cast(AsyncGenerator[bytes, None], response.aiter_raw())  # it is one
     async with contextlib.aclosing(raw) as chunks:
         async for chunk in chunks:
-            kept += chunk[: limit - len(kept)]
-            if len(kept) >= limit:
+            room = limit - len(kept)
+            kept += chunk[:room]
+            if len(chunk) > room:
+                cut = True
                 break
-    return bytes(kept)
+    return bytes(kept), cut

@@ -33,6 +33,14 @@ class Delivery:
     smtputf8: bool = False  # the sender's mailbox is not ASCII (RFC 6531)
 
 
+@dataclass
+class SendProgress:
+    """Set the moment the test email leaves, so a run cut by its deadline reports it as
+    possibly delivered instead of saying nothing (or blaming the sign-in)."""
+
+    sent: Delivery | None = None
+
+
 def queue_id(reply: Reply) -> str | None:
     m = _QUEUE_ID.search(reply.text)
     return next((g for g in m.groups() if g), None) if m else None
@@ -63,10 +71,18 @@ async def send_envelope(
     timeout: float,
     lang: str,
     provider: ProviderInfo | None = None,
+    progress: SendProgress | None = None,
 ) -> tuple[SendFacts, list[Finding]]:
     ch, port = session.channel, session.channel.port
     if not delivery.sender:
         return SendFacts(), []
+    if delivery.smtputf8 and not has_extension(session.capabilities, "SMTPUTF8"):
+        # RFC 6531 §3.4: a non-ASCII mailbox may only go to a server that offers SMTPUTF8;
+        # sending it anyway gets a refusal that names no reason, or mangles the address.
+        named = (delivery.sender, *delivery.recipients)
+        address = next((a for a in named if not a.isascii()), delivery.sender)
+        found = make_finding("send.smtputf8_missing", port=port, lang=lang, email=address)
+        return SendFacts("rejected", "mail", None, "SMTPUTF8 not offered"), [found]
     utf8 = " SMTPUTF8" if delivery.smtputf8 else ""
     steps = [("mail", f"MAIL FROM:<{delivery.sender}>{utf8}")]
     steps += [("rcpt", f"RCPT TO:<{r}>") for r in delivery.recipients]
@@ -86,7 +102,7 @@ async def send_envelope(
                 "send.sender_accepted", port=port, lang=lang, email=delivery.sender, code=reply.code
             )
             return SendFacts("ok", "rcpt", reply.code, printable(str(reply), 300)), [found]
-        return await _data(session, delivery, timeout, lang, provider)
+        return await _data(session, delivery, timeout, lang, provider, progress)
     except (OSError, TimeoutError, EOFError, ProtocolError, ssl.SSLError) as exc:
         return SendFacts("error", "mail", None, printable(str(exc) or type(exc).__name__, 200)), []
 
@@ -103,7 +119,12 @@ async def _replies(session: Session, steps: list[tuple[str, str]], timeout: floa
 
 
 async def _data(
-    session: Session, delivery: Delivery, timeout: float, lang: str, provider: ProviderInfo | None
+    session: Session,
+    delivery: Delivery,
+    timeout: float,
+    lang: str,
+    provider: ProviderInfo | None,
+    progress: SendProgress | None,
 ) -> tuple[SendFacts, list[Finding]]:
     ch, port = session.channel, session.channel.port
     assert delivery.message is not None
@@ -112,9 +133,16 @@ async def _data(
         refused = classify_send_reply(provider, reply, "data") or "send.message_rejected"
         return _refused(refused, reply, "data", delivery, port, lang, "DATA")
     ch.transcript.add(port, ch.address, "C", f"[message, {len(delivery.message)} bytes]")
-    ch.writer.write(dot_stuffed(delivery.message))
-    await ch.writer.drain()
-    reply = await ch.read_reply(timeout)
+    if progress is not None:
+        progress.sent = delivery
+    try:
+        ch.writer.write(dot_stuffed(delivery.message))
+        await ch.writer.drain()
+        reply = await ch.read_reply(timeout)
+    except (OSError, TimeoutError, EOFError, ProtocolError, ssl.SSLError) as exc:
+        ch.abort()  # the conversation is out of step: no QUIT
+        detail = _errors.TIMED_OUT if isinstance(exc, TimeoutError) else str(exc)
+        return unconfirmed(detail or type(exc).__name__, delivery, port, lang)
     problem = classify_send_reply(provider, reply, "data")
     if problem:
         return _refused(problem, reply, "data", delivery, port, lang, "end of data")
@@ -122,6 +150,20 @@ async def _data(
     recipients = ", ".join(delivery.recipients)
     found = make_finding("send.ok", port=port, lang=lang, detail=text, recipient=recipients)
     return SendFacts("ok", "data", reply.code, text, queue_id(reply)), [found]
+
+
+def unconfirmed(
+    detail: str, delivery: Delivery, port: int, lang: str
+) -> tuple[SendFacts, list[Finding]]:
+    """The message went out and no verdict came back. The server may have taken it (the
+    "lost reply" of RFC 1047), so this is neither a refusal nor a reason to try again: a
+    blind resend could deliver it twice."""
+    shown = printable(f"no reply to the end of the message: {detail}", 200)
+    recipients = ", ".join(delivery.recipients)
+    found = make_finding(
+        "send.outcome_unknown", port=port, lang=lang, detail=shown, recipient=recipients
+    )
+    return SendFacts("error", "data", None, shown), [found]
 
 
 def _refused(

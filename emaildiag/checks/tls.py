@@ -26,6 +26,7 @@ from emaildiag.model import CertificateFacts, Finding, Severity, TlsFacts
 from emaildiag.redact import printable
 
 EXPIRING_DAYS = 21  # SPEC §4 tls.cert_expiring
+CLOCK_SKEW = dt.timedelta(hours=12)  # this close to a certificate's dates, suspect the clock
 OLD_VERSIONS = ("SSLv3", "TLSv1", "TLSv1.1")  # RFC 8996
 
 # OpenSSL X509_V_ERR_* codes that mean "the chain does not reach a trusted root".
@@ -210,12 +211,24 @@ def assess_tls(
         return out
     not_before = dt.datetime.fromisoformat(cert.not_before)
     not_after = dt.datetime.fromisoformat(cert.not_after)
+    # The dates are judged by this computer's clock: show it next to them (§3.3).
+    window = (
+        f"valid from {_utc(not_before)} to {_utc(not_after)}; this computer's clock: {_utc(now)}"
+    )
+    edge: dt.datetime | None = None
     if now > not_after:
-        out.append(finding("tls.cert_expired", host=host, date=not_after.date().isoformat()))
+        date, edge = not_after.date().isoformat(), not_after
+        out.append(finding("tls.cert_expired", host=host, date=date, detail=window))
     elif now < not_before:
-        out.append(finding("tls.cert_not_yet_valid", host=host, date=not_before.date().isoformat()))
+        date, edge = not_before.date().isoformat(), not_before
+        out.append(finding("tls.cert_not_yet_valid", host=host, date=date, detail=window))
     elif cert.days_left < EXPIRING_DAYS:
         out.append(finding("tls.cert_expiring", host=host, days=cert.days_left))
+    if edge is not None and abs(now - edge) < CLOCK_SKEW:
+        # Hours, not days, outside the window: as likely this computer's clock (a wrong
+        # time zone, a clock not yet synchronised) as the server's certificate.
+        hours = max(1, round(abs(now - edge) / dt.timedelta(hours=1)))
+        out.append(finding("tls.clock_skew", host=host, now=_utc(now), hours=hours))
     if not hostname_matches(host, cert.san):
         names = ", ".join(cert.san[:5]) or cert.subject
         out.append(finding("tls.cert_hostname_mismatch", host=host, names=names))
@@ -227,7 +240,9 @@ def assess_tls(
         # A public CA names where its intermediate lives; a private CA usually does not.
         # So "unable to get local issuer" with that pointer means the server left the
         # intermediate out (testssl.sh's "chain incomplete"), not an unknown root.
-        out.append(finding("tls.cert_chain_incomplete", host=host))
+        where = ", ".join(cert.ca_issuers[:2])
+        detail = f"the missing intermediate certificate is published at: {where}"
+        out.append(finding("tls.cert_chain_incomplete", host=host, detail=detail))
     elif code in _UNTRUSTED or code == _SELF_SIGNED:
         out.append(finding("tls.cert_untrusted", host=host, issuer=cert.issuer))
     if any(marker in cert.issuer.lower() for marker in _INTERCEPTORS):
@@ -235,6 +250,10 @@ def assess_tls(
     if not out and tls.verified:
         out.append(finding("tls.ok", version=tls.version, days=cert.days_left))
     return out
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _verify_code(error: str | None) -> int | None:

@@ -23,8 +23,18 @@ MAX_LINE = 4096
 MAX_LINES = 100
 MAX_REPLY = 64 * 1024
 
-_REPLY_LINE = re.compile(rb"^([2-5][0-9][0-9])([ -]?)(.*?)\r?\n$", re.S)
+# RFC 5321 §4.2: the code, then "-" (more lines follow), a space and text, or nothing.
+# A bare LF ending is accepted as many clients do; the text must not hold control
+# characters (§4.2 textstring: HT and printable), so NUL or a terminal escape is a
+# violation, while 8-bit bytes (Latin-1 banners on working servers) are shown escaped.
+_REPLY_LINE = re.compile(rb"^([2-5][0-9][0-9])(?:([ -])(.*?))?\r?\n$", re.S)
+_REPLY_CODE = re.compile(rb"^[2-5][0-9][0-9]")
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _ENHANCED = re.compile(r"^([245]\.\d{1,3}\.\d{1,3})\b")
+# How split lines may spell a secret again: run together, joined by a space as
+# Reply.text joins them, or around a line break that was part of the secret.
+_REJOINED = ("", " ", "\n", "\r\n")
+_SPAN_SEARCH = 16  # reply lines searched for the exact run that spells a secret
 
 
 class ProtocolError(Exception):
@@ -42,6 +52,11 @@ class InjectionError(ProtocolError):
 
 class NoDataError(TimeoutError):
     """Nothing at all arrived before the deadline (a TLS-first port waits for us)."""
+
+
+class IncompleteGreetingError(TimeoutError):
+    """Part of the greeting arrived, the rest not before the deadline (a tarpit, or a
+    server trickling bytes)."""
 
 
 @dataclass(frozen=True)
@@ -76,13 +91,46 @@ class Transcript:
         t_ms = round((time.monotonic() - self._t0) * 1000, 1)
         self._lines.append(TranscriptLine(t_ms, port, address, direction, shown))  # type: ignore[arg-type]
 
-    def redact_lines(self, lines: list[str]) -> list[str]:
-        """Redact each line, and every line of a reply whose lines only together
-        spell a secret."""
-        redacted = [self.redact(line) for line in lines]
-        if len(redacted) > 1 and self.redact.finds("".join(redacted)):
-            return [REDACTED] * len(redacted)
-        return redacted
+    def redact_lines(self, lines: list[str], texts: list[str] | None = None) -> list[str]:
+        """Redact each line, and every line of a reply whose ``texts`` (each line after
+        its reply code; the lines themselves by default) only together spell a secret.
+
+        A server may split an echo anywhere, even inside a UTF-8 character: lines decoded
+        with ``surrogateescape`` are checked rejoined as bytes, and come back with U+FFFD
+        in place of the bytes that are not UTF-8."""
+        hidden = self._spanning(lines if texts is None else texts)
+        return [
+            REDACTED if k in hidden else self.redact(_utf8_text(line))
+            for k, line in enumerate(lines)
+        ]
+
+    def _spanning(self, parts: list[str]) -> set[int]:
+        """The lines that spell a secret only together with their neighbours: each
+        shortest run of lines that does, so the lines around it keep their words. A
+        reply longer than ``_SPAN_SEARCH`` lines that does is hidden whole."""
+        # Postfix-style replies repeat the enhanced code on every line: "535-5.7.8 <half>"
+        bare = [_ENHANCED.sub("", part, count=1).lstrip() for part in parts]
+
+        def spells(lo: int, hi: int, known: set[int]) -> bool:
+            for source in (parts, bare):
+                pieces = [REDACTED if k in known else source[k] for k in range(lo, hi)]
+                shown = [_utf8_text(p) for p in pieces]
+                if any(self.redact.spans(_utf8_text(sep.join(pieces)), shown) for sep in _REJOINED):
+                    return True
+            return False
+
+        n = len(parts)
+        if n < 2 or not spells(0, n, set()):
+            return set()
+        if n > _SPAN_SEARCH:
+            return set(range(n))
+        runs: list[range] = []
+        for width in range(2, n + 1):
+            for lo in range(n - width + 1):
+                inside = {k for r in runs if lo <= r.start and r.stop <= lo + width for k in r}
+                if spells(lo, lo + width, inside):
+                    runs.append(range(lo, lo + width))
+        return {k for r in runs for k in r}
 
     @property
     def lines(self) -> tuple[TranscriptLine, ...]:
@@ -138,7 +186,7 @@ class Channel:
         except TimeoutError:
             if self.bytes_read == 0 and not self._buffered():
                 raise NoDataError("no data from the server") from None
-            raise
+            raise IncompleteGreetingError("greeting incomplete at the time limit") from None
 
     def _buffered(self) -> int:
         # Python's StreamReader exposes no public view of its buffer, and the STARTTLS
@@ -167,18 +215,22 @@ class Channel:
             if total > MAX_REPLY or len(raws) > MAX_LINES:
                 raise ProtocolError("reply too long", raw[:200])
             m = _REPLY_LINE.match(raw)
-            if not m or (code is not None and m.group(1) != code):
-                raise ProtocolError("malformed reply", raw[:200])
+            if not m and not raws[:-1] and not _REPLY_CODE.match(raw):
+                raise ProtocolError("malformed reply", raw[:200])  # no SMTP reply at all
+            text = (m.group(3) or b"") if m else b""
+            if not m or (code is not None and m.group(1) != code) or _CONTROL.search(text):
+                raise ProtocolError(f"malformed reply (line {len(raws)})", raw[:200])
             code = m.group(1)
-            texts.append(m.group(3).decode("utf-8", "replace"))
+            texts.append(text.decode("utf-8", "surrogateescape"))
             if m.group(2) != b"-":
                 return Reply(int(code), tuple(self.transcript.redact_lines(texts)))
 
     def _record(self, raws: list[bytes]) -> None:
         """Every line read goes to the transcript, redacted as one reply (a server may
         split an echoed secret across continuation lines)."""
-        lines = [r.decode("utf-8", "replace").rstrip("\r\n") for r in raws]
-        for line in self.transcript.redact_lines(lines):
+        lines = [r.decode("utf-8", "surrogateescape").rstrip("\r\n") for r in raws]
+        texts = [_text_of(r).decode("utf-8", "surrogateescape") for r in raws]
+        for line in self.transcript.redact_lines(lines, texts):
             self.transcript.add(self.port, self.address, "S", line)
 
     async def _read_line(self, raws: list[bytes]) -> bytes:
@@ -204,6 +256,14 @@ class Channel:
         await self.writer.drain()
 
     async def command(self, line: str, timeout: float, *, shown: str | None = None) -> Reply:
+        """Send one command and read its reply. Data already waiting is a reply nobody
+        asked for (sent while idle, or one too many for the last command): pairing it
+        with this command would shift every later reply by one, so the session stops.
+        Pipelined commands (RFC 2920) use :meth:`send` and :meth:`read_reply`."""
+        if self._buffered():
+            stale = bytes(self.reader._buffer[:200])  # type: ignore[attr-defined]
+            self._record([stale])
+            raise ProtocolError("protocol desync: unexpected data from the server", stale)
         async with asyncio.timeout(timeout):
             await self.send(line, shown=shown)
             return await self._read_reply()
@@ -241,6 +301,22 @@ class Channel:
     def abort(self) -> None:
         """Drop the connection now: no QUIT, no TLS close_notify, no waiting."""
         self.writer.transport.abort()
+
+
+def _text_of(raw: bytes) -> bytes:
+    """A reply line without its ending and reply code: where a split echo continues."""
+    line = raw.rstrip(b"\r\n")
+    if _REPLY_CODE.match(line):
+        line = line[4:] if line[3:4] in (b" ", b"-") else line[3:]
+    return line
+
+
+def _utf8_text(text: str) -> str:
+    """``text`` decoded with ``surrogateescape``, as ``errors="replace"`` would have it."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def parse_ehlo(reply: Reply) -> tuple[str, ...]:

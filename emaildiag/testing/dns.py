@@ -2,11 +2,14 @@
 
 dnsmasq cannot answer SERVFAIL or REFUSED on demand, or stay silent for one name; this
 server can. Answers come from a zone table; names under ``servfail.``, ``refused.`` and
-``timeout.`` (as the left-most label) get that rcode, or no reply at all.
+``timeout.`` (as the left-most label) get that rcode, or no reply at all; names under
+``trunc.`` get an empty answer with the TC bit set, and nothing answers on TCP (the port
+is held without listening), as when a firewall lets only UDP through.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Mapping, Sequence
@@ -41,6 +44,10 @@ class LoopbackDnsServer:
         self._sock.settimeout(0.2)
         self.host = host
         self.port: int = self._sock.getsockname()[1]
+        # Same port on TCP, bound but never listening: a TCP retry is refused at once.
+        self._tcp = socket.socket(family, socket.SOCK_STREAM)
+        with contextlib.suppress(OSError):  # another program holds it: still no DNS there
+            self._tcp.bind((host, self.port))
         self.queries: list[tuple[str, str]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="loopback-dns", daemon=True)
@@ -58,6 +65,7 @@ class LoopbackDnsServer:
         self._stop.set()
         self._thread.join(timeout=2)
         self._sock.close()
+        self._tcp.close()
 
     def _serve(self) -> None:
         while not self._stop.is_set():
@@ -84,6 +92,8 @@ class LoopbackDnsServer:
             return None
         if first in BEHAVIOURS:
             response.set_rcode(BEHAVIOURS[first])
+        elif first == "trunc":
+            response.flags |= dns.flags.TC
         else:
             name = self._chase(response, name, rdtype)
             if (name, rdtype) in self.zone:
@@ -94,10 +104,13 @@ class LoopbackDnsServer:
         return response.to_wire()
 
     def _chase(self, response: dns.message.Message, name: str, rdtype: str) -> str:
-        """Follow CNAMEs inside the zone as a resolver would, adding each to the answer."""
+        """Follow CNAMEs inside the zone as a resolver would, adding each to the answer;
+        a loop is answered with each of its links once, as an authoritative server does."""
+        seen: set[str] = set()
         for _ in range(8):
-            if rdtype == "CNAME" or (name, "CNAME") not in self.zone:
+            if rdtype == "CNAME" or (name, "CNAME") not in self.zone or name in seen:
                 break
+            seen.add(name)
             response.answer.append(self._rrset(name, "CNAME"))
             name = self.zone[(name, "CNAME")][0].rstrip(".").lower()
         return name

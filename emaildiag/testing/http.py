@@ -25,7 +25,7 @@ _LOOPBACK = frozenset({"127.0.0.1", "::1"})
 _MAX_HEAD = 64 * 1024
 _REASONS = {200: "OK", 302: "Found", 404: "Not Found", 405: "Method Not Allowed"}
 
-Behaviour = Literal["answer", "silent", "drip", "flood", "smtp"]
+Behaviour = Literal["answer", "silent", "drip", "flood", "smtp", "drip_head", "flood_head"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,12 @@ class HttpSpec:
 
     ``cert=None`` serves plain ``http://``. ``behaviour``: ``answer`` replies at once;
     ``silent`` reads the request and never answers; ``drip`` sends the headers, then one
-    body byte every 0.2 s, forever; ``flood`` sends an endless body as fast as it can;
-    ``smtp`` greets like a mail server instead (a relay URL pointing at an SMTP port).
+    body byte every ``drip_pause`` seconds, forever; ``flood`` sends an endless body as
+    fast as it can; ``drip_head`` sends even the status line and headers one byte every
+    ``drip_pause`` seconds; ``flood_head`` sends the status line, then header lines
+    without end; ``smtp`` greets like a mail server instead (a relay URL pointing at an
+    SMTP port). ``echo`` appends the request as received (target and headers, so any
+    key it carried) to the body, as a hostile or careless server might.
     """
 
     status: int = 200
@@ -44,6 +48,8 @@ class HttpSpec:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b'{"ok": true}'
     host: str = "127.0.0.1"
+    drip_pause: float = 0.2
+    echo: bool = False
 
     def __post_init__(self) -> None:
         if self.host not in _LOOPBACK:
@@ -125,32 +131,53 @@ class HttpTestServer(ThreadedServer):
             if request is None:
                 return
             self.requests.append(request)
-            await self._reply(writer)
+            await self._reply(writer, request)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass  # the client went away: that is its right
         finally:
             writer.transport.abort()
 
-    async def _reply(self, writer: asyncio.StreamWriter) -> None:
+    async def _reply(self, writer: asyncio.StreamWriter, request: ReceivedRequest) -> None:
         spec = self.spec
         if spec.behaviour == "silent":
             await asyncio.Event().wait()  # until the client leaves or the server stops
         endless = spec.behaviour in ("drip", "flood")
+        body = spec.body + (_echo(request) if spec.echo else b"")
         head = [f"HTTP/1.1 {spec.status} {_REASONS.get(spec.status, 'Status')}"]
         head += [f"{k}: {v}" for k, v in spec.headers.items()]
         if not endless:
-            head.append(f"Content-Length: {len(spec.body)}")
+            head.append(f"Content-Length: {len(body)}")
         head.append("Connection: close")
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        raw_head = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        if spec.behaviour == "drip_head":
+            for byte in raw_head + body:  # far longer than any deadline
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(spec.drip_pause)
+            return
+        if spec.behaviour == "flood_head":
+            writer.write(raw_head.split(b"\r\n", 1)[0] + b"\r\n")
+            line = b"X-Flood: " + b"x" * 1000 + b"\r\n"
+            while not writer.transport.is_closing():  # until the client leaves
+                writer.write(line * 64)
+                await writer.drain()
+                await asyncio.sleep(0)
+            return
+        writer.write(raw_head)
         if not endless:
-            writer.write(spec.body)
+            writer.write(body)
             await writer.drain()
             return
-        chunk, pause = (b"x", 0.2) if spec.behaviour == "drip" else (b"x" * 65536, 0.0)
+        chunk, pause = (b"x", spec.drip_pause) if spec.behaviour == "drip" else (b"x" * 65536, 0.0)
         while True:  # ends when the client closes (OSError) or the server stops
             writer.write(chunk)
             await writer.drain()
             await asyncio.sleep(pause)
+
+
+def _echo(request: ReceivedRequest) -> bytes:
+    lines = [f"{request.method} {request.target}"] + [f"{k}: {v}" for k, v in request.headers]
+    return ("\n" + "\n".join(lines)).encode("latin-1", "replace")
 
 
 async def _read_request(reader: asyncio.StreamReader) -> ReceivedRequest | None:

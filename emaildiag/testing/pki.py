@@ -54,6 +54,12 @@ class CertKind(enum.Enum):
     CHAIN_INCOMPLETE = "chain_incomplete"
     """Issued by an intermediate of the trusted CA, served *without* the intermediate,
     and naming it in an AIA "CA Issuers" URL as public CAs do: OpenSSL says 20."""
+    EXPIRED_WRONG_HOST = "expired_wrong_host"
+    """Expired yesterday *and* valid only for :data:`WRONG_HOSTNAME`: OpenSSL reports just
+    one of the two (62), so only an independent check of the certificate finds both."""
+    NAMES_ONLY = "names_only"
+    """Valid and trusted, for the host name only (no IP address in it): what a client that
+    connects by IP address meets (64)."""
 
 
 class TestPKI:
@@ -100,6 +106,10 @@ class TestPKI:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self._chain_file(kind))
         return context
+
+    def leaf(self, kind: CertKind) -> x509.Certificate:
+        """The certificate a server of ``kind`` presents, to read its dates and names."""
+        return x509.load_pem_x509_certificates(self._chain_file(kind).read_bytes())[0]
 
     def client_context(self) -> ssl.SSLContext:
         """A verifying client context that trusts only this PKI's CA (no system roots)."""
@@ -152,6 +162,14 @@ class TestPKI:
             return _leaf_without_intermediate(self._ca.create_child_ca(), ids, now)
         elif kind is CertKind.WRONG_HOST:
             leaf = self._ca.issue_cert(WRONG_HOSTNAME)
+        elif kind is CertKind.EXPIRED_WRONG_HOST:
+            leaf = self._ca.issue_cert(
+                WRONG_HOSTNAME, not_before=now - 90 * _DAY, not_after=now - _DAY
+            )
+        elif kind is CertKind.NAMES_ONLY:
+            leaf = self._ca.issue_cert(
+                self.hostname, not_before=now - 30 * _DAY, not_after=now + 60 * _DAY
+            )
         elif kind is CertKind.EXPIRED:
             leaf = self._ca.issue_cert(*ids, not_before=now - 90 * _DAY, not_after=now - _DAY)
         elif kind is CertKind.NOT_YET_VALID:

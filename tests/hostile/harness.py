@@ -86,7 +86,7 @@ class Outcome:
     def finding(self, code: str, port: int | None = None) -> Any:
         """The first finding with ``code`` (on ``port``, when given)."""
         for f in self.report.findings:
-            if f.code == code and (port is None or f.facts.get("port") == port):
+            if f.code == code and (port is None or f.port == port):
                 return f
         raise AssertionError(f"{code} not in {sorted(self.codes)}")
 
@@ -222,6 +222,8 @@ async def hostile(
     assert not outcome.stdout and not outcome.stderr, "the engine printed"
     for form in secret_forms(password, values.get("username") or USER):
         assert form not in outcome.outputs, f"secret form {form[:6]}… in the outputs"
+    await _assert_closed(dialled, before)
+    await asyncio.sleep(0.05)  # let the fakes read the last lines a client sent before closing
     assert_wire_clean(
         password,
         received,
@@ -229,7 +231,6 @@ async def hostile(
         tls_accepted=tls_accepted,
         username=values.get("username") or USER,
     )
-    await _assert_closed(dialled, before)
     return outcome
 
 
