@@ -29,13 +29,11 @@ from emaildiag.checks.dns import (
     DnspythonResolver,
     Resolver,
     SystemLookup,
-    assess_dns,
-    assess_spf,
-    assess_system_lookup,
     getaddrinfo_lookup,
     parse_dns_server,
     probe_dns,
 )
+from emaildiag.checks.dns_findings import assess_dns, assess_spf, assess_system_lookup
 from emaildiag.checks.ports import (
     ProbeContext,
     assess_ipv6,

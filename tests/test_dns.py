@@ -11,10 +11,10 @@ from cli_process import run_cli
 from emaildiag.checks.dns import (
     DnsError,
     DnspythonResolver,
-    assess_dns,
     parse_dns_server,
     probe_dns,
 )
+from emaildiag.checks.dns_findings import assess_dns
 from emaildiag.testing.dns import LoopbackDnsServer
 
 ZONE = {
@@ -85,7 +85,7 @@ async def test_spf_that_leaves_out_the_provider(
     server: LoopbackDnsServer, host: str, domain: str, flagged: bool
 ) -> None:
     from emaildiag.catalog.providers import provider_for_host
-    from emaildiag.checks.dns import assess_spf
+    from emaildiag.checks.dns_findings import assess_spf
 
     facts, _ = await probe_dns(resolver(server), "mail.example.test", domain)
     found = [f.code for f in assess_spf(facts, provider_for_host(host), "en")]
