@@ -212,6 +212,9 @@ class AuthFacts:
     mechanism: str | None = None
     reply: str | None = None
     timings: Mapping[str, float] = field(default_factory=dict)  # the sign-in session's phases
+    # What the server offered after TLS; one of them is chosen (XOAUTH2 with a token,
+    # else PLAIN, else LOGIN) and tried once, never the others after a refusal.
+    offered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

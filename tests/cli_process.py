@@ -20,3 +20,10 @@ def run_cli(
         timeout=60,
         env=env or ENV,
     )
+
+
+def check_args(host: str, port: int, dns: str, *extra: str) -> list[str]:
+    """The arguments of ``emaildiag check`` for ``host`` on ``port`` alone, names resolved
+    by the DNS server at ``dns`` (``address:port``), the JSON report on stdout."""
+    where = ["--host", host, "--port", str(port), "--ports", str(port)]
+    return ["check", *where, "--dns-server", dns, "--json", "-", *extra]

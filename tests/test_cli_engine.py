@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from cli_process import ENV, run_cli
+from cli_process import ENV, check_args, run_cli
 
 from emaildiag.testing import ServerSpec, SmtpTestServer, TestPKI
 from emaildiag.testing.blackhole import BlackholePort
@@ -39,25 +39,8 @@ def smtp(pki: TestPKI) -> Iterator[SmtpTestServer]:
 def check(
     dns: LoopbackDnsServer, port: int, password: str, *extra: str, env: dict[str, str] | None = None
 ):  # type: ignore[no-untyped-def]
-    return run_cli(
-        "check",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--ports",
-        str(port),
-        "--username",
-        USER,
-        "--password-env",
-        "PW",
-        "--dns-server",
-        dns.address,
-        "--json",
-        "-",
-        *extra,
-        env=(env or ENV) | {"PW": password},
-    )
+    args = check_args(HOST, port, dns.address, "--username", USER, "--password-env", "PW", *extra)
+    return run_cli(*args, env=(env or ENV) | {"PW": password})
 
 
 def test_right_password_is_ok(dns: LoopbackDnsServer, smtp: SmtpTestServer, pki: TestPKI) -> None:

@@ -133,10 +133,11 @@ async def _authenticate(
     if not mechs:
         f = make_finding("smtp.auth_not_offered", port=port, lang=lang)
         return AuthOutcome(AuthFacts("skipped", port), SendFacts(), (f,))
+    offered = tuple(printable(m, 40) for m in mechs)
     mech = creds.mechanism(mechs)
     if mech is None:
         f = finding("auth.mechanism_unsupported", detail=printable(" ".join(mechs), 200))
-        return AuthOutcome(AuthFacts("error", port), SendFacts(), (f,))
+        return AuthOutcome(AuthFacts("error", port, offered=offered), SendFacts(), (f,))
     try:
         progress.port, progress.mechanism = port, mech
         t0 = time.monotonic()
@@ -145,10 +146,14 @@ async def _authenticate(
     except ProtocolError as exc:
         session.channel.abort()  # a broken exchange ends with a hard close, not a QUIT
         f = make_finding("smtp.protocol_error", port=port, lang=lang, detail=exc.reason)
-        return AuthOutcome(AuthFacts("error", port, mechanism=mech), SendFacts(), (f,))
+        return AuthOutcome(
+            AuthFacts("error", port, mechanism=mech, offered=offered), SendFacts(), (f,)
+        )
     except (OSError, TimeoutError, EOFError, ssl.SSLError) as exc:
         f = finding("auth.connection_lost", detail=printable(str(exc) or type(exc).__name__, 200))
-        return AuthOutcome(AuthFacts("error", port, mechanism=mech), SendFacts(), (f,))
+        return AuthOutcome(
+            AuthFacts("error", port, mechanism=mech, offered=offered), SendFacts(), (f,)
+        )
     code = classify_auth_reply(provider, reply)
     facts = AuthFacts(
         "ok" if code == "auth.ok" else "rejected",
@@ -157,6 +162,7 @@ async def _authenticate(
         mech,
         printable(str(reply), 300),
         dict(session.timings),
+        offered,
     )
     outcome = finding(code, detail=facts.reply)
     if code != "auth.ok":

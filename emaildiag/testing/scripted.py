@@ -5,13 +5,18 @@
 listener and ends every handler still running, so a test never leaks a task. Given a
 :class:`Received`, it records every line the client sent and whether the connection
 was encrypted at that moment, so a test can assert what the server was told.
+
+``submission_script(...)`` is a configurable handler for it: a submission server that
+behaves (greeting, EHLO before and after TLS, STARTTLS, AUTH, QUIT) except where a test
+gives its own answer or :data:`Hook` for a verb. ``smtp_script(...)`` is its minimal
+form, whose AUTH hook only sees the command line.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -97,29 +102,113 @@ async def scripted_server(
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+Hook = Callable[[asyncio.StreamReader, asyncio.StreamWriter, bytes], Awaitable[None]]
+"""Answers one command line (the third argument, CRLF kept); may read further lines
+through the reader. Closing the writer ends the session."""
+Reply = bytes | Hook
+"""What a scripted server says to one command: fixed bytes, or a :data:`Hook`."""
+
+AUTH_OK = b"235 2.7.0 Authentication successful\r\n"
+
+
+async def _say(
+    reply: Reply, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: bytes
+) -> None:
+    if isinstance(reply, bytes):
+        writer.write(reply)
+    else:
+        await reply(reader, writer, line)
+
+
+def submission_script(
+    *,
+    greeting: bytes = b"220 mail.emaildiag.test ESMTP\r\n",
+    ehlo: bytes = b"250-mail.emaildiag.test\r\n250-8BITMIME\r\n250 AUTH PLAIN LOGIN\r\n",
+    ehlo_tls: bytes | None = None,
+    starttls: ssl.SSLContext | None = None,
+    on_auth: Hook | None = None,
+    replies: Mapping[bytes, Reply] | None = None,
+    other: Reply = b"250 2.0.0 OK\r\n",
+) -> Handler:
+    """A submission server that behaves unless told otherwise, one command line at a time.
+
+    It sends ``greeting``, then answers EHLO and HELO with ``ehlo`` (``ehlo_tls`` once
+    the connection is encrypted, when given); STARTTLS in the clear, when ``starttls`` is
+    a server context, with ``220`` and the server side of the handshake; AUTH with
+    ``on_auth(reader, writer, line)`` (``None``: 235 at once); QUIT with 221, closing
+    the connection. ``replies[VERB]`` overrides any of these for that verb, and
+    ``other`` answers every verb with no answer of its own. Serve it with
+    :func:`scripted_server` (``tls=`` the context, for implicit TLS)."""
+
+    async def answer_ehlo(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: bytes
+    ) -> None:
+        encrypted = writer.get_extra_info("ssl_object") is not None
+        writer.write(ehlo_tls if encrypted and ehlo_tls is not None else ehlo)
+
+    async def upgrade(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: bytes
+    ) -> None:
+        if starttls is None or writer.get_extra_info("ssl_object") is not None:
+            await _say(other, reader, writer, line)
+            return
+        writer.write(b"220 2.0.0 Ready to start TLS\r\n")
+        await writer.drain()
+        await writer.start_tls(starttls)
+
+    async def goodbye(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: bytes
+    ) -> None:
+        writer.write(b"221 2.0.0 Bye\r\n")
+        await writer.drain()
+        writer.close()
+
+    table: dict[bytes, Reply] = {
+        b"EHLO": answer_ehlo,
+        b"HELO": answer_ehlo,
+        b"STARTTLS": upgrade,
+        b"AUTH": on_auth or AUTH_OK,
+        b"QUIT": goodbye,
+        **(replies or {}),
+    }
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(greeting)
+        await writer.drain()
+        while line := await reader.readline():
+            verb = line.split(b" ")[0].split(b":")[0].strip().upper()
+            await _say(table.get(verb, other), reader, writer, line)
+            if writer.is_closing():
+                return
+            await writer.drain()
+
+    return handler
+
+
 def smtp_script(
     ehlo: bytes = b"250-x\r\n250 AUTH PLAIN LOGIN\r\n",
     on_auth: Callable[[bytes], Awaitable[bytes | None]] | None = None,
     replies: dict[bytes, bytes] | None = None,
 ) -> Handler:
     """A minimal SMTP server: a 220 greeting, ``ehlo`` for EHLO, ``on_auth(line)`` for
-    AUTH (``None``: never answer), ``replies[VERB]`` for other verbs, else ``250 OK``."""
+    AUTH (``None``: never answer), ``replies[VERB]`` for other verbs, else ``250 OK``;
+    QUIT gets 221 and the connection stays open until the client closes it."""
+    table: dict[bytes, Reply] = {b"HELO": b"250 OK\r\n", b"AUTH": b"250 OK\r\n"}
+    table.update(replies or {})
+    table.pop(b"EHLO", None)
+    table[b"QUIT"] = b"221 bye\r\n"
+    if on_auth is not None:
+        answer = on_auth
 
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"220 x ESMTP\r\n")
-        while line := await reader.readline():
-            verb = line.split(b" ")[0].split(b":")[0].strip().upper()
-            if verb == b"EHLO":
-                writer.write(ehlo)
-            elif verb == b"AUTH" and on_auth is not None:
-                answer = await on_auth(line)
-                if answer is None:
-                    await asyncio.sleep(3600)
-                writer.write(answer or b"")
-            elif verb == b"QUIT":
-                writer.write(b"221 bye\r\n")
-            else:
-                writer.write((replies or {}).get(verb, b"250 OK\r\n"))
-            await writer.drain()
+        async def auth(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: bytes
+        ) -> None:
+            said = await answer(line)
+            if said is None:
+                await asyncio.sleep(3600)
+            writer.write(said or b"")
 
-    return handler
+        table[b"AUTH"] = auth
+    return submission_script(
+        greeting=b"220 x ESMTP\r\n", ehlo=ehlo, replies=table, other=b"250 OK\r\n"
+    )

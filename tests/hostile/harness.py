@@ -13,9 +13,12 @@ scenario:
   channel was TLS the user accepted, and never more than once;
 - the canary password, in every form, is absent from the JSON, text, HTML and repr of
   the report, its transcript, the log records and stdout/stderr;
-- every connection the engine opened to a fake is closed afterwards.
+- every connection the engine opened to a fake is closed afterwards, and no thread or
+  task the engine started is still running.
 
-Scenario tests then assert what the catalogue says the tool must report.
+``hostile_fake()`` does the same against one scripted fake it serves itself and returns
+what that fake read too. Scenario tests then assert what the catalogue says the tool
+must report.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import base64
 import contextlib
 import io
 import logging
+import ssl
+import threading
 import time
 import tracemalloc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -32,12 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import hypothesis
+
 from emaildiag import adiagnose
 from emaildiag.checks.dns import Resolver, StaticResolver
-from emaildiag.model import Report
+from emaildiag.model import Finding, Report
 from emaildiag.testing import TestPKI
 from emaildiag.testing.protocol import AuthAttempt
-from emaildiag.testing.scripted import Received
+from emaildiag.testing.scripted import Handler, Received, scripted_server
 
 HOST = "mail.emaildiag.test"
 USER = "alice@emaildiag.test"
@@ -48,6 +55,19 @@ MEMORY_CAP = 16 * 1024 * 1024  # peak traced allocation during one run, bytes
 
 # /proc/net/tcp states that mean "this end still holds the connection open"
 _OPEN_STATES = {"01": "ESTABLISHED", "02": "SYN_SENT", "08": "CLOSE_WAIT"}
+
+
+def hostile_ci(*suppress: hypothesis.HealthCheck) -> hypothesis.settings:
+    """Hypothesis settings for the suite's properties: derandomised (CI runs the same
+    examples every time), no per-example deadline, no example database, the blob of a
+    failing example printed; the ``too_slow`` health check and ``suppress`` are off."""
+    return hypothesis.settings(
+        derandomize=True,
+        deadline=None,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[hypothesis.HealthCheck.too_slow, *suppress],
+    )
 
 
 def secret_forms(password: str, username: str = USER) -> list[str]:
@@ -83,12 +103,20 @@ class Outcome:
     def codes(self) -> set[str]:
         return set(self.report.codes())
 
-    def finding(self, code: str, port: int | None = None) -> Any:
+    def findings(self, code: str, port: int | None = None) -> list[Finding]:
+        """Every finding with ``code`` (on ``port``, when given), in report order."""
+        return [
+            f for f in self.report.findings if f.code == code and (port is None or f.port == port)
+        ]
+
+    def finding(self, code: str, port: int | None = None) -> Finding:
         """The first finding with ``code`` (on ``port``, when given)."""
-        for f in self.report.findings:
-            if f.code == code and (port is None or f.port == port):
-                return f
-        raise AssertionError(f"{code} not in {sorted(self.codes)}")
+        found = self.findings(code, port)
+        if not found:
+            where = "" if port is None else f" on port {port}"
+            have = sorted(f"{f.code} (port {f.port})" for f in self.report.findings)
+            raise AssertionError(f"{code}{where} not in {have}")
+        return found[0]
 
     def probe(self, port: int) -> Any:
         return next(p for p in self.report.probes if p.port == port)
@@ -189,6 +217,7 @@ async def hostile(
     options.setdefault("ports", sorted(port_map) or [values["port"]])
     dialled = set(port_map.values()) | set(watch_ports)
     before = _open_client_sockets(dialled)
+    threads = set(threading.enumerate())
     out, err = io.StringIO(), io.StringIO()
     tracemalloc.start()
     t0 = time.monotonic()
@@ -224,6 +253,9 @@ async def hostile(
         assert form not in outcome.outputs, f"secret form {form[:6]}… in the outputs"
     await _assert_closed(dialled, before)
     await asyncio.sleep(0.05)  # let the fakes read the last lines a client sent before closing
+    assert not _engine_tasks(), f"tasks still running after the run: {_engine_tasks()}"
+    new = [t.name for t in threading.enumerate() if t not in threads and t.is_alive()]
+    assert not new, f"threads still running after the run: {new}"
     assert_wire_clean(
         password,
         received,
@@ -232,6 +264,50 @@ async def hostile(
         username=values.get("username") or USER,
     )
     return outcome
+
+
+async def hostile_fake(
+    handler: Handler,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    password: str,
+    tls: ssl.SSLContext | None = None,
+    settle: float = 0.0,
+    **options: Any,
+) -> tuple[Outcome, Received]:
+    """:func:`hostile` against one scripted fake: ``handler`` served on loopback (behind
+    ``tls``, for implicit TLS) as the settings' port (587 unless given), every line it
+    read recorded; returns the outcome and that record.
+
+    ``settle`` > 0 keeps the fake up that many seconds longer and checks the wire again:
+    a client that pairs a stale reply with AUTH hangs up before the fake reads the AUTH
+    line, so the check right after the run can miss it."""
+    port = int((settings or {}).get("port", 587))
+    rec = Received()
+    async with scripted_server(handler, tls=tls, received=rec) as dialled:
+        out = await hostile(
+            settings, password=password, port_map={port: dialled}, received=[rec], **options
+        )
+        if settle:
+            await asyncio.sleep(settle)
+            assert_wire_clean(
+                password,
+                [rec],
+                tls_accepted=bool(options.get("tls_accepted")),
+                username=(settings or {}).get("username") or USER,
+            )
+    return out, rec
+
+
+def _engine_tasks() -> list[str]:
+    """Tasks of the event loop running engine code (not the fakes') that have not ended."""
+    left = []
+    for task in asyncio.all_tasks():
+        code = getattr(task.get_coro(), "cr_code", None)
+        where = code.co_filename if code else ""
+        if "/emaildiag/" in where and "/emaildiag/testing/" not in where and not task.done():
+            left.append(task.get_name() + " " + getattr(task.get_coro(), "__qualname__", ""))
+    return left
 
 
 async def _assert_closed(ports: set[int], before: set[tuple[str, str]]) -> None:

@@ -12,20 +12,22 @@ import asyncio
 import contextlib
 import json
 import socket
+import ssl
 import struct
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from harness import HOST, USER, Outcome, assert_wire_clean, hostile
+from harness import HOST, USER, Outcome, hostile, hostile_fake
 
 from emaildiag.checks._errors import INCOMPLETE_GREETING, TEMPORARY
 from emaildiag.checks.dns import StaticResolver
-from emaildiag.model import Finding, Severity
+from emaildiag.model import Severity
 from emaildiag.runner import _limits
 from emaildiag.testing import CertKind, ServerSpec, SmtpTestServer, TestPKI
 from emaildiag.testing.blackhole import BlackholePort
-from emaildiag.testing.scripted import Handler, Received, scripted_server, smtp_script
+from emaildiag.testing.scripted import Handler, Received, smtp_script
 
 TIMEOUT = 4.0
 LIMITS = _limits(TIMEOUT)
@@ -37,17 +39,33 @@ CHUNK = 64 * 1024
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def on(out: Outcome, code: str, port: int | None = None) -> list[Finding]:
-    """The findings with ``code`` (on ``port``, when given)."""
-    return [f for f in out.report.findings if f.code == code and (port is None or f.port == port)]
+async def run(
+    canary: str,
+    handler: Handler,
+    *,
+    port: int = 587,
+    tls: ssl.SSLContext | None = None,
+    timeout: float = TIMEOUT,
+    **options: Any,
+) -> tuple[Outcome, Received]:
+    """Diagnose ``port`` served by ``handler`` (behind ``tls``, when given), checking
+    the wire again once the fake has read what the client sent last."""
+    return await hostile_fake(
+        handler, {"port": port}, password=canary, tls=tls, settle=0.1, timeout=timeout, **options
+    )
 
 
-async def settled(password: str, rec: Received) -> None:
-    """The wire check again, once the fake has read what the client sent last: a client
-    that pairs a stale reply with AUTH hangs up before the fake reads the AUTH line,
-    so a check right after the run can miss it."""
-    await asyncio.sleep(0.1)
-    assert_wire_clean(password, [rec])
+def ehlo_script(greeting: bytes, ehlo: bytes, other: bytes = b"250 OK\r\n") -> Handler:
+    """Greets with ``greeting``, answers every EHLO with ``ehlo`` and any other line with
+    ``other``; never closes."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(greeting)
+        while line := await reader.readline():
+            writer.write(ehlo if line.upper().startswith(b"EHLO") else other)
+            await writer.drain()
+
+    return handler
 
 
 def commands(rec: Received) -> list[bytes]:
@@ -127,7 +145,6 @@ async def flood(writer: asyncio.StreamWriter, chunk: bytes, sent: list[int]) -> 
 
 async def test_s01_silent_after_accept(canary: str) -> None:
     """The fake accepts the TCP connection and never sends a byte."""
-    rec = Received()
     heard: list[bytearray] = []
 
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -136,9 +153,7 @@ async def test_s01_silent_after_accept(canary: str) -> None:
         while data := await reader.read(4096):
             got += data
 
-    async with scripted_server(silent, received=rec) as port:
-        out = await hostile(password=canary, port_map={587: port}, received=[rec], timeout=3.0)
-        await settled(canary, rec)
+    out, rec = await run(canary, silent, timeout=3.0)
     f = out.finding("port.no_greeting")
     assert f.port == 587 and f.severity is Severity.ERROR
     assert out.probe(587).problem == "port.no_greeting"
@@ -149,7 +164,7 @@ async def test_s01_silent_after_accept(canary: str) -> None:
     assert all(not bytes(b) or b.startswith(b"\x16\x03") for b in heard), heard
     assert b"EHLO" not in commands(rec) and b"HELO" not in commands(rec)
     assert sum(1 for b in heard if not b) >= 1
-    assert not on(out, "tls.plain_on_implicit_port")
+    assert not out.findings("tls.plain_on_implicit_port")
     assert out.elapsed <= 3.0
 
 
@@ -158,7 +173,6 @@ async def test_s01_silent_after_accept(canary: str) -> None:
 
 async def test_s02_drip_feed_banner(canary: str) -> None:
     """The fake sends ``220-`` and then one more byte every 0.5 s, never ending the line."""
-    rec = Received()
 
     async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"220-")
@@ -167,9 +181,7 @@ async def test_s02_drip_feed_banner(canary: str) -> None:
             await asyncio.sleep(0.5)
             writer.write(b"x")
 
-    async with scripted_server(drip, received=rec) as port:
-        out = await hostile(password=canary, port_map={587: port}, received=[rec], timeout=TIMEOUT)
-        await settled(canary, rec)
+    out, rec = await run(canary, drip)
     f = out.finding("port.no_greeting")
     assert f.port == 587
     assert f.detail == INCOMPLETE_GREETING, f.detail
@@ -203,11 +215,8 @@ def _flooder(kind: str, sent: list[int]) -> Handler:
 async def test_s03_reply_flood(canary: str, kind: str) -> None:
     """The fake floods: (a) endless ``220-xxx`` lines, (b) one line of 12 MB without CRLF,
     (c) over 100,000 tiny continuation lines; 12 MB offered in 64 KiB writes."""
-    rec = Received()
     sent = [0]
-    async with scripted_server(_flooder(kind, sent), received=rec) as port:
-        out = await hostile(password=canary, port_map={587: port}, received=[rec], timeout=TIMEOUT)
-        await settled(canary, rec)
+    out, rec = await run(canary, _flooder(kind, sent))
     f = out.finding("smtp.protocol_error")
     assert f.port == 587
     assert "too long" in (f.detail or ""), f.detail
@@ -233,7 +242,7 @@ async def test_s04_refused_vs_filtered(canary: str) -> None:
     filtered = out.finding("port.filtered")
     assert refused.port == 587 and refused.severity is Severity.ERROR
     assert filtered.port == 25
-    assert not on(out, "port.filtered", 587) and not on(out, "port.refused", 25)
+    assert not out.findings("port.filtered", 587) and not out.findings("port.refused", 25)
     assert "time" not in (refused.detail or "").lower()
     assert refused.title != filtered.title
     # the blackhole costs one connect budget, no retries
@@ -279,7 +288,7 @@ async def test_s05_ipv6_blackhole_ipv4_works(pki: TestPKI, canary: str) -> None:
     assert v6.state == "filtered" and v4.state == "open"
     # the failing family is a warning, not the verdict
     assert not [f for f in out.report.findings if f.severity is Severity.ERROR]
-    assert not on(out, "port.filtered") and not on(out, "port.unreachable")
+    assert not out.findings("port.filtered") and not out.findings("port.unreachable")
     assert out.report.verdict != "error"
     assert out.elapsed <= LIMITS.connect + 1.0  # one connect budget, not the whole run
     assert len(srv.auth_log) == 1
@@ -299,7 +308,6 @@ async def test_s05_ipv6_blackhole_ipv4_works(pki: TestPKI, canary: str) -> None:
 )
 async def test_s06_rejecting_greeting(canary: str, greeting: bytes, code: str) -> None:
     """The fake greets with a refusal (554, 421, or a multi-line 554) and stays open."""
-    rec = Received()
 
     async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(greeting)
@@ -307,9 +315,7 @@ async def test_s06_rejecting_greeting(canary: str, greeting: bytes, code: str) -
         while await reader.read(4096):
             pass
 
-    async with scripted_server(refuse, received=rec) as port:
-        out = await hostile(password=canary, port_map={587: port}, received=[rec], timeout=TIMEOUT)
-        await settled(canary, rec)
+    out, rec = await run(canary, refuse)
     f = out.finding("smtp.greeting_rejected")
     assert f.port == 587 and f.severity is Severity.ERROR
     assert f.params["code"] == code and code in f.title
@@ -319,7 +325,7 @@ async def test_s06_rejecting_greeting(canary: str, greeting: bytes, code: str) -
         assert "later" in (f.fix or "")
     else:
         assert (f.detail or "").startswith("554 5.7.1 No SMTP service here"), f.detail
-    assert not on(out, "port.no_greeting") and not on(out, "smtp.protocol_error")
+    assert not out.findings("port.no_greeting") and not out.findings("smtp.protocol_error")
     # no EHLO, nothing at all after the refusal; one connection per probe/sign-in attempt
     assert commands(rec) == []
     assert 1 <= rec.connections <= 2
@@ -332,7 +338,6 @@ async def test_s06_rejecting_greeting(canary: str, greeting: bytes, code: str) -
 @pytest.mark.parametrize("how", ["rst", "eof"])
 async def test_s07_drop_mid_reply(canary: str, how: str) -> None:
     """Greeting fine; EHLO gets ``250-first`` and then an RST (or a clean EOF)."""
-    rec = Received()
 
     async def drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"220 mail.emaildiag.test ESMTP\r\n")
@@ -346,9 +351,7 @@ async def test_s07_drop_mid_reply(canary: str, how: str) -> None:
         else:
             writer.close()
 
-    async with scripted_server(drop, received=rec) as port:
-        out = await hostile(password=canary, port_map={587: port}, received=[rec], timeout=TIMEOUT)
-        await settled(canary, rec)
+    out, _ = await run(canary, drop)
     f = out.finding("smtp.protocol_error")
     assert f.port == 587
     assert "closed" in (f.detail or "") and "ehlo" in (f.detail or "").lower(), f.detail
@@ -379,21 +382,11 @@ async def test_s08_malformed_replies(canary: str, case: str) -> None:
     """The fake breaks reply framing: a blank line inside a multi-line reply, a line
     without a code, ``2500 ok``, mixed codes, NUL bytes, ANSI escapes in the banner."""
     greeting, ehlo, line_no = MALFORMED[case]
-    rec = Received()
-
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(greeting)
-        while line := await reader.readline():
-            writer.write(ehlo if line.upper().startswith(b"EHLO") else b"250 OK\r\n")
-            await writer.drain()
-
-    async with scripted_server(handler, received=rec) as port:
-        out = await hostile(password=canary, port_map={587: port}, received=[rec], timeout=TIMEOUT)
-        await settled(canary, rec)
+    out, rec = await run(canary, ehlo_script(greeting, ehlo))
     f = out.finding("smtp.protocol_error")
     assert f.port == 587
     assert f.detail == f"malformed reply (line {line_no})", f.detail
-    assert not on(out, "tls.starttls_missing") and not on(out, "smtp.auth_before_tls")
+    assert not out.findings("tls.starttls_missing") and not out.findings("smtp.auth_before_tls")
     assert b"STARTTLS" not in commands(rec)
     assert_no_garbage_capabilities(out)
     assert_escaped(out)
@@ -406,20 +399,9 @@ async def test_s08_invalid_utf8_banner_is_shown_escaped(canary: str) -> None:
 
     8-bit banners exist on working servers, so the reply is accepted (not a protocol
     error) and the byte shown escaped."""
-    rec = Received()
-
-    async def server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"220 Servizio attivo \xe8 \xff\xfe pronto\r\n")
-        while line := await reader.readline():
-            if line.upper().startswith(b"EHLO"):
-                writer.write(b"250-mail.emaildiag.test\r\n250 AUTH PLAIN LOGIN\r\n")
-            else:
-                writer.write(b"250 OK\r\n")
-            await writer.drain()
-
-    async with scripted_server(server, received=rec) as port:
-        out = await hostile(password=canary, port_map={587: port}, received=[rec], timeout=TIMEOUT)
-        await settled(canary, rec)
+    banner = b"220 Servizio attivo \xe8 \xff\xfe pronto\r\n"
+    ehlo = b"250-mail.emaildiag.test\r\n250 AUTH PLAIN LOGIN\r\n"
+    out, _ = await run(canary, ehlo_script(banner, ehlo))
     assert "tls.starttls_missing" in out.codes
     assert "smtp.protocol_error" not in out.codes and "port.not_smtp" not in out.codes
     greeting = out.probe(587).greeting or ""
@@ -434,20 +416,8 @@ async def test_s08_bare_lf_is_tolerated(canary: str) -> None:
     RFC 5321 §2.3.8 asks for CRLF, but a client may accept LF (Postel; smtplib and
     aiosmtplib do), so the replies parse normally and the real problem is named: here
     the EHLO reply lacks STARTTLS."""
-    rec = Received()
-
-    async def server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"220 mail.emaildiag.test ESMTP\n")
-        while line := await reader.readline():
-            if line.upper().startswith(b"EHLO"):
-                writer.write(b"250-mail.emaildiag.test\n250-SIZE 1000\n250 AUTH PLAIN LOGIN\n")
-            else:
-                writer.write(b"250 OK\n")
-            await writer.drain()
-
-    async with scripted_server(server, received=rec) as port:
-        out = await hostile(password=canary, port_map={587: port}, received=[rec], timeout=TIMEOUT)
-        await settled(canary, rec)
+    ehlo = b"250-mail.emaildiag.test\n250-SIZE 1000\n250 AUTH PLAIN LOGIN\n"
+    out, rec = await run(canary, ehlo_script(b"220 mail.emaildiag.test ESMTP\n", ehlo, b"250 OK\n"))
     assert out.probe(587).ehlo == ("SIZE 1000", "AUTH PLAIN LOGIN")
     assert {"tls.starttls_missing", "smtp.auth_before_tls"} <= out.codes
     assert "smtp.protocol_error" not in out.codes
@@ -492,12 +462,7 @@ def _desync(where: str, pki: TestPKI) -> Handler:
 async def test_s09_unsolicited_and_extra_replies(pki: TestPKI, canary: str, where: str) -> None:
     """The fake sends ``250 extra`` while the client is idle, or two replies to one EHLO
     (before or inside TLS)."""
-    rec = Received()
-    async with scripted_server(_desync(where, pki), received=rec) as port:
-        out = await hostile(
-            password=canary, port_map={587: port}, received=[rec], pki=pki, timeout=TIMEOUT
-        )
-        await settled(canary, rec)
+    out, rec = await run(canary, _desync(where, pki), pki=pki)
     f = out.finding("smtp.protocol_error")
     assert f.port == 587
     assert "desync" in (f.detail or ""), f.detail
@@ -515,12 +480,7 @@ async def test_s09_unsolicited_and_extra_replies(pki: TestPKI, canary: str, wher
 async def test_s10_implicit_tls_client_on_plaintext_port(pki: TestPKI, canary: str) -> None:
     """Port 465 (implicit TLS) leads to a plaintext server that greets ``220 … ESMTP``
     and offers STARTTLS."""
-    rec = Received()
-    async with scripted_server(smtp_script(ehlo=STARTTLS_EHLO), received=rec) as port:
-        out = await hostile(
-            {"port": 465}, password=canary, port_map={465: port}, received=[rec], pki=pki
-        )
-        await settled(canary, rec)
+    out, rec = await run(canary, smtp_script(ehlo=STARTTLS_EHLO), port=465, pki=pki)
     f = out.finding("tls.implicit_on_starttls_port")
     assert f.port == 465 and f.severity is Severity.ERROR
     assert not [c for c in out.codes if c.startswith("tls.cert")]
@@ -531,14 +491,9 @@ async def test_s10_implicit_tls_client_on_plaintext_port(pki: TestPKI, canary: s
 async def test_s11_plaintext_client_on_implicit_tls_port(pki: TestPKI, canary: str) -> None:
     """Port 587 (STARTTLS) leads to an implicit-TLS server: it waits silently for a
     ClientHello and greets only inside TLS."""
-    rec = Received()
     ctx = pki.server_context(CertKind.VALID)
     t0 = time.monotonic()
-    async with scripted_server(smtp_script(), tls=ctx, received=rec) as port:
-        out = await hostile(
-            password=canary, port_map={587: port}, received=[rec], pki=pki, timeout=3.0
-        )
-        await settled(canary, rec)
+    out, rec = await run(canary, smtp_script(), tls=ctx, pki=pki, timeout=3.0)
     f = out.finding("tls.plain_on_implicit_port")
     assert f.port == 587 and f.severity is Severity.ERROR
     for down in ("port.refused", "port.filtered", "port.no_greeting", "port.unreachable"):

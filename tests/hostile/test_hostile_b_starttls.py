@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 import pytest
-from harness import Outcome, hostile
+from harness import Outcome, hostile_fake
 
-from emaildiag.model import Finding
 from emaildiag.testing import CertKind, TestPKI
-from emaildiag.testing.scripted import Handler, Received, scripted_server
+from emaildiag.testing.scripted import Handler, Received, submission_script
 
 TIMEOUT = 3.0
 
@@ -34,6 +34,34 @@ async def _proceed(writer: asyncio.StreamWriter) -> bool:
 
 
 Session = list[tuple[bool, bytes]]  # one connection: (over TLS, line) as the fake read them
+
+
+class _SessionReader:
+    """Hands the fake its client's lines, reading with read() rather than readline():
+    each read is logged the moment it arrives, so a ClientHello (binary, maybe without
+    a newline) is seen even if a reset follows. A read that starts with a TLS record
+    while the connection is plain is a handshake nobody agreed to: logged, not a line.
+    Every line is logged with whether the read that completed it was encrypted."""
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, log: Session
+    ) -> None:
+        self._reader, self._writer, self._log = reader, writer, log
+        self._pending, self._tls = b"", False
+
+    async def readline(self) -> bytes:
+        while b"\n" not in self._pending:
+            chunk = await self._reader.read(65536)
+            if not chunk:
+                return b""
+            self._tls = self._writer.get_extra_info("ssl_object") is not None
+            if chunk[:1] == b"\x16" and not self._tls and not self._pending:
+                self._log.append((False, chunk))
+                continue
+            self._pending += chunk
+        line, self._pending = self._pending.split(b"\n", 1)
+        self._log.append((self._tls, line + b"\n"))
+        return line + b"\n"
 
 
 def starttls_fake(
@@ -53,47 +81,25 @@ def starttls_fake(
     Each connection's lines are appended to ``sessions`` (the engine's probe and its
     sign-in attempt run side by side, so one shared log would interleave them)."""
 
+    async def upgrade(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: bytes
+    ) -> None:
+        if writer.get_extra_info("ssl_object") is not None:
+            writer.write(b"250 2.0.0 OK\r\n")
+            return
+        writer.write(starttls)
+        await writer.drain()
+        if starttls.startswith(b"220") and await interlude(writer):
+            await writer.start_tls(pki.server_context(CertKind.VALID))
+
+    script = submission_script(
+        greeting=greeting, ehlo=ehlo, ehlo_tls=ehlo_tls, replies={b"STARTTLS": upgrade}
+    )
+
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         log: Session = []
         sessions.append(log)
-        writer.write(greeting)
-        await writer.drain()
-        pending = b""
-        # read() rather than readline(): each read is logged the moment it arrives, so a
-        # ClientHello (binary, maybe without a newline) is seen even if a reset follows.
-        while chunk := await reader.read(65536):
-            tls = writer.get_extra_info("ssl_object") is not None
-            if chunk[:1] == b"\x16" and not tls and not pending:
-                log.append((False, chunk))  # a handshake nobody agreed to
-                continue
-            pending += chunk
-            while b"\n" in pending:
-                line, pending = pending.split(b"\n", 1)
-                log.append((tls, line + b"\n"))
-                if not await answer(line, writer, tls):
-                    return
-
-    async def answer(line: bytes, writer: asyncio.StreamWriter, tls: bool) -> bool:
-        """Answer one command; False ends the session."""
-        verb = line.split(b" ")[0].strip().upper()
-        if verb in (b"EHLO", b"HELO"):
-            writer.write(ehlo_tls if tls else ehlo)
-        elif verb == b"STARTTLS" and not tls:
-            writer.write(starttls)
-            await writer.drain()
-            if starttls.startswith(b"220") and await interlude(writer):
-                await writer.start_tls(pki.server_context(CertKind.VALID))
-            return not writer.is_closing()
-        elif verb == b"AUTH":
-            writer.write(b"235 2.7.0 Authentication successful\r\n")
-        elif verb == b"QUIT":
-            writer.write(b"221 2.0.0 Bye\r\n")
-            await writer.drain()
-            return False
-        else:
-            writer.write(b"250 2.0.0 OK\r\n")
-        await writer.drain()
-        return True
+        await script(cast(asyncio.StreamReader, _SessionReader(reader, writer, log)), writer)
 
     return handler
 
@@ -116,28 +122,13 @@ def handshakes(sessions: list[Session]) -> list[bytes]:
     return [data for log in sessions for tls, data in log if data[:1] == b"\x16" and not tls]
 
 
-def finding(out: Outcome, code: str, port: int = 587) -> Finding:
-    """The finding ``code`` on ``port`` (``Outcome.finding`` looks for a ``facts``
-    attribute that findings do not have; they carry ``port``)."""
-    for f in out.report.findings:
-        if f.code == code and f.port == port:
-            return f
-    raise AssertionError(f"{code} on {port} not in {sorted(out.codes)}")
-
-
 async def run(
-    pki: TestPKI, canary: str, handler: Handler, rec: Received, *, tls_accepted: bool = False
-) -> Outcome:
+    pki: TestPKI, canary: str, handler: Handler, *, tls_accepted: bool = False
+) -> tuple[Outcome, Received]:
     """Diagnose port 587 served by ``handler`` through the hostile harness."""
-    async with scripted_server(handler, received=rec) as port:
-        return await hostile(
-            password=canary,
-            port_map={587: port},
-            received=[rec],
-            pki=pki,
-            timeout=TIMEOUT,
-            tls_accepted=tls_accepted,
-        )
+    return await hostile_fake(
+        handler, password=canary, pki=pki, timeout=TIMEOUT, tls_accepted=tls_accepted
+    )
 
 
 # --- 12 ---------------------------------------------------------------------------------
@@ -146,12 +137,12 @@ async def run(
 async def test_s12_starttls_stripped(pki: TestPKI, canary: str) -> None:
     """The fake's EHLO on 587 has no STARTTLS but offers AUTH PLAIN LOGIN in the clear
     (EAST O_1): a downgrade, or a server that really takes passwords unencrypted."""
-    rec, sessions = Received(), list[Session]()
+    sessions: list[Session] = []
     ehlo = b"250-mail.emaildiag.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n"
-    out = await run(pki, canary, starttls_fake(pki, sessions, ehlo=ehlo), rec)
+    out, _ = await run(pki, canary, starttls_fake(pki, sessions, ehlo=ehlo))
 
     assert {"tls.starttls_missing", "smtp.auth_before_tls", "auth.skipped_insecure"} <= out.codes
-    assert "465" in (finding(out, "tls.starttls_missing").fix or "")  # RFC 8314
+    assert "465" in (out.finding("tls.starttls_missing", 587).fix or "")  # RFC 8314
     assert out.report.auth.result == "skipped"
     assert out.probe(587).mode == "none" and out.probe(587).tls is None
     assert sessions and all(verbs(log)[:1] == [b"EHLO"] for log in sessions)
@@ -182,10 +173,10 @@ async def test_s13_starttls_refused(
 ) -> None:
     """The fake advertises STARTTLS, answers it with ``reply`` and keeps listening in
     plaintext, answering anything else with 250/235 (EAST O_2..O_4, others/starttls/*)."""
-    rec, sessions = Received(), list[Session]()
-    out = await run(pki, canary, starttls_fake(pki, sessions, starttls=reply), rec)
+    sessions: list[Session] = []
+    out, rec = await run(pki, canary, starttls_fake(pki, sessions, starttls=reply))
 
-    failed = finding(out, "tls.starttls_failed")
+    failed = out.finding("tls.starttls_failed", 587)
     assert failed.detail and reply[:-2].decode() in failed.detail, failed.detail
     # 454/421 are temporary (RFC 3207 §4, RFC 5321 §4.2.1), and the finding says so
     assert failed.detail.startswith("temporary") == temporary, failed.detail
@@ -210,14 +201,14 @@ async def test_s14_response_injection_same_segment(pki: TestPKI, canary: str) ->
     """STARTTLS is answered ``220 Go ahead`` plus a forged ``250-evil`` / ``250 AUTH
     PLAIN`` in the same write (EAST B_1); a client that goes on gets TLS whose EHLO
     offers no AUTH, so only the injected lines could make it sign in."""
-    rec, sessions = Received(), list[Session]()
+    sessions: list[Session] = []
     ehlo_tls = b"250-mail.emaildiag.test\r\n250 8BITMIME\r\n"
     injected = b"220 Go ahead\r\n250-evil\r\n250 AUTH PLAIN\r\n"
-    out = await run(
-        pki, canary, starttls_fake(pki, sessions, starttls=injected, ehlo_tls=ehlo_tls), rec
+    out, rec = await run(
+        pki, canary, starttls_fake(pki, sessions, starttls=injected, ehlo_tls=ehlo_tls)
     )
 
-    injection = finding(out, "tls.starttls_injection")
+    injection = out.finding("tls.starttls_injection", 587)
     assert "evil" not in injection.title and "evil" not in (injection.fix or "")
     assert out.report.auth.result == "skipped"
     assert not {"auth.ok", "tls.ok"} & out.codes
@@ -242,10 +233,10 @@ async def _inject_late(writer: asyncio.StreamWriter) -> bool:
 async def test_s15_response_injection_later_segment(pki: TestPKI, canary: str) -> None:
     """STARTTLS is answered 220 alone; 300 ms later, where the TLS ServerHello should
     come, the fake writes plaintext SMTP lines (a forged capability list and a 235)."""
-    rec, sessions = Received(), list[Session]()
-    out = await run(pki, canary, starttls_fake(pki, sessions, interlude=_inject_late), rec)
+    sessions: list[Session] = []
+    out, rec = await run(pki, canary, starttls_fake(pki, sessions, interlude=_inject_late))
 
-    injection = finding(out, "tls.starttls_injection")
+    injection = out.finding("tls.starttls_injection", 587)
     assert {"tls.handshake_failed", "tls.starttls_failed"} & out.codes == set()
     shown = f"{injection.title} {injection.fix} {injection.detail}"
     assert "TLS" in (injection.detail or "")  # says where the non-TLS data came
@@ -270,13 +261,13 @@ async def test_s15_response_injection_later_segment(pki: TestPKI, canary: str) -
 async def test_s16_auth_only_before_tls(pki: TestPKI, canary: str) -> None:
     """Before TLS the fake's EHLO offers STARTTLS and AUTH PLAIN LOGIN; after a good,
     verified handshake its EHLO offers no AUTH at all (GMX/Web.de's Nemesis, §1.1)."""
-    rec, sessions = Received(), list[Session]()
+    sessions: list[Session] = []
     ehlo = b"250-mail.emaildiag.test\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"
     ehlo_tls = b"250-mail.emaildiag.test\r\n250-8BITMIME\r\n250 SIZE 10240000\r\n"
-    out = await run(pki, canary, starttls_fake(pki, sessions, ehlo=ehlo, ehlo_tls=ehlo_tls), rec)
+    out, _ = await run(pki, canary, starttls_fake(pki, sessions, ehlo=ehlo, ehlo_tls=ehlo_tls))
 
     assert "smtp.auth_not_offered" in out.codes
-    assert finding(out, "smtp.auth_not_offered")
+    assert out.finding("smtp.auth_not_offered", 587)
     assert "tls.ok" in out.codes  # TLS itself was fine
     assert out.report.auth.result == "skipped"
     assert "auth.ok" not in out.codes
@@ -308,12 +299,12 @@ async def test_s17_starttls_220_then_stall_or_close(
 ) -> None:
     """STARTTLS is answered 220, then the fake never answers the ClientHello (stall),
     or closes the connection at once (close)."""
-    rec, sessions = Received(), list[Session]()
-    out = await run(pki, canary, starttls_fake(pki, sessions, interlude=interlude), rec)
+    sessions: list[Session] = []
+    out, rec = await run(pki, canary, starttls_fake(pki, sessions, interlude=interlude))
 
     codes = {"tls.starttls_failed", "tls.handshake_failed"} & out.codes
     assert codes, sorted(out.codes)
-    f = finding(out, codes.pop())
+    f = out.finding(codes.pop(), 587)
     assert f.severity.value == "error"
     for raw in ("SSL:", "_ssl.c", "SSLError"):
         assert raw not in f"{f.title} {f.detail}", f.detail
@@ -373,12 +364,12 @@ async def test_s18_ui_spoofing_banner(pki: TestPKI, canary: str, where: str) -> 
     """The fake puts "Your mailbox is suspended, log in at http://evil.example", an HTML
     link and script, and about 5 KB of filler into its greeting, its pre-TLS EHLO or a
     454 answer to STARTTLS (EAST's UI-spoofing class)."""
-    rec, sessions = Received(), list[Session]()
+    sessions: list[Session] = []
     assert len(SPOOFS[where]) > 5000
     # A spoofing greeting or EHLO is only text: STARTTLS still works and the verified
     # TLS session offers AUTH, so signing in there (once, encrypted) is right.
     signs_in = where != "454"
-    out = await run(pki, canary, spoofing_fake(pki, sessions, where), rec, tls_accepted=signs_in)
+    out, _ = await run(pki, canary, spoofing_fake(pki, sessions, where), tls_accepted=signs_in)
 
     report = out.report
     # Never the message of a finding: only evidence (details, greeting, EHLO, transcript).

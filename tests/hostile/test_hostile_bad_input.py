@@ -17,7 +17,8 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,18 +93,40 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return paths
 
 
-def run_main(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """``emaildiag ARGV`` in this process: (exit status, stdout, stderr)."""
-    try:
-        code: Any = main(list(argv))
-    except SystemExit as exc:  # argparse's way out
-        code = exc.code
-    out, err = capsys.readouterr()
-    return int(code), out, err
+@dataclass
+class InProcess:
+    """``emaildiag`` run in this process; ``{dns}`` and ``{name}`` of a garbage file in
+    an argument stand for our DNS server and that file."""
+
+    files: dict[str, str]
+    dns: LoopbackDnsServer
+    capsys: pytest.CaptureFixture[str]
+    canary: str  # in the environment as PW_VAR
+
+    def __call__(self, *argv: str) -> tuple[int, str, str]:
+        """``emaildiag ARGV``: (exit status, stdout, stderr)."""
+        values = {"dns": self.dns.address, **self.files}
+        args = [a.format(**values) if "{" in a and len(a) < 200 else a for a in argv]
+        try:
+            code: Any = main(args)
+        except SystemExit as exc:  # argparse's way out
+            code = exc.code
+        out, err = self.capsys.readouterr()
+        return int(code), out, err
 
 
-def expand(args: Sequence[str], files: dict[str, str], dns: LoopbackDnsServer) -> list[str]:
-    return [a.format(dns=dns.address, **files) if "{" in a and len(a) < 200 else a for a in args]
+@pytest.fixture
+def cli(
+    files: dict[str, str],
+    dns: LoopbackDnsServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    canary: str,
+) -> InProcess:
+    """The CLI in this process, with the canary password in PW_VAR and UNSET unset."""
+    monkeypatch.setenv(PW_VAR, canary)
+    monkeypatch.delenv(UNSET, raising=False)
+    return InProcess(files, dns, capsys, canary)
 
 
 def assert_one_line_error(code: int, out: str, err: str, words: str) -> None:
@@ -178,23 +201,15 @@ _CHECK_USAGE: list[tuple[tuple[str, ...], str]] = [
 
 @pytest.mark.parametrize(("extra", "words"), _CHECK_USAGE, ids=lambda v: repr(v)[:40])
 def test_check_flag_garbage_is_one_line_exit_2(
-    extra: tuple[str, ...],
-    words: str,
-    files: dict[str, str],
-    dns: LoopbackDnsServer,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    canary: str,
+    extra: tuple[str, ...], words: str, cli: InProcess
 ) -> None:
     """`emaildiag check` with one flag set to garbage: a one-line error naming it, exit 2."""
-    monkeypatch.setenv(PW_VAR, canary)
-    monkeypatch.delenv(UNSET, raising=False)
     base = ["check", "--host", "127.0.0.1", "--port", "1", "--ports", "1"]
-    base += ["--username", "alice@example.test", "--timeout", "3", "--dns-server", dns.address]
-    code, out, err = run_main(base + expand(extra, files, dns), capsys)
+    base += ["--username", "alice@example.test", "--timeout", "3", "--dns-server", "{dns}"]
+    code, out, err = cli(*base, *extra)
     assert_one_line_error(code, out, err, words)
-    assert canary not in out + err
-    assert not os.path.exists(Path(files["tmp"]) / "saved.txt")  # a probe file is removed
+    assert cli.canary not in out + err
+    assert not os.path.exists(Path(cli.files["tmp"]) / "saved.txt")  # a probe file is removed
 
 
 _OTHER_USAGE: list[tuple[tuple[str, ...], str]] = [
@@ -254,14 +269,10 @@ _OTHER_USAGE: list[tuple[tuple[str, ...], str]] = [
 
 @pytest.mark.parametrize(("argv", "words"), _OTHER_USAGE, ids=lambda v: repr(v)[:40])
 def test_other_commands_garbage_is_one_line_exit_2(
-    argv: tuple[str, ...],
-    words: str,
-    files: dict[str, str],
-    dns: LoopbackDnsServer,
-    capsys: pytest.CaptureFixture[str],
+    argv: tuple[str, ...], words: str, cli: InProcess
 ) -> None:
     """suggest, demo, batch and the top level with garbage arguments: one line, exit 2."""
-    code, out, err = run_main(expand(argv, files, dns), capsys)
+    code, out, err = cli(*argv)
     if not argv:
         assert code == 2 and words in out and err == ""
         return
@@ -297,26 +308,19 @@ _FINDINGS: list[tuple[tuple[str, ...], str]] = [
 
 @pytest.mark.parametrize(("extra", "code"), _FINDINGS, ids=lambda v: repr(v)[:40])
 def test_garbage_setting_values_are_findings_not_errors(
-    extra: tuple[str, ...],
-    code: str,
-    files: dict[str, str],
-    dns: LoopbackDnsServer,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    canary: str,
+    extra: tuple[str, ...], code: str, cli: InProcess
 ) -> None:
     """A value the settings check refuses: exit 1 and the JSON report names it; nothing on
     stderr, no connection made, the password nowhere."""
-    monkeypatch.setenv(PW_VAR, canary)
     base = ["check", "--username", "alice@example.test", "--password-env", PW_VAR]
-    base += ["--timeout", "3", "--dns-server", dns.address, "--ports", "1", "--json", "-"]
-    status, out, err = run_main(base + expand(extra, files, dns), capsys)
+    base += ["--timeout", "3", "--dns-server", "{dns}", "--ports", "1", "--json", "-"]
+    status, out, err = cli(*base, *extra)
     assert (status, err) == (1, ""), err
     report = json.loads(out)
     codes = {f["code"] for f in report["findings"]}
     assert any(c.startswith(code) for c in codes), codes
     assert report["verdict"] == "error" and report["probes"] == []
-    assert canary not in out and "Traceback" not in out
+    assert cli.canary not in out and "Traceback" not in out
 
 
 # --- what only a real process shows: stdin, argv bytes, the usage text ------------------

@@ -15,17 +15,16 @@ import asyncio
 import datetime as dt
 import ssl
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from harness import Outcome, hostile
+from harness import Outcome, hostile_fake
 
 from emaildiag.model import Finding
 from emaildiag.testing import CertKind, TestPKI
 from emaildiag.testing.pki import WRONG_HOSTNAME
-from emaildiag.testing.scripted import Handler, Received, scripted_server
+from emaildiag.testing.scripted import Handler, Received, submission_script
 
 TIMEOUT = 3.0
 HANDSHAKE_BUDGET = TIMEOUT * 0.5  # the runner's per-phase TLS limit for this deadline
@@ -43,45 +42,6 @@ Mode = tuple[int, str]
 
 
 # --- fakes ------------------------------------------------------------------------------
-
-
-def submission(mode: str, context: ssl.SSLContext) -> Handler:
-    """A submission server that behaves, apart from the TLS ``context`` it serves:
-    implicit TLS (the listener wraps the socket) or STARTTLS (upgrades with
-    ``context``). After TLS its EHLO offers AUTH PLAIN LOGIN and AUTH gets 235."""
-
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(GREETING)
-        await writer.drain()
-        while line := await reader.readline():
-            tls = writer.get_extra_info("ssl_object") is not None
-            verb = line.split(b" ")[0].strip().upper()
-            if verb in (b"EHLO", b"HELO"):
-                writer.write(EHLO_TLS if tls else EHLO_PLAIN)
-            elif verb == b"STARTTLS" and not tls and mode == "starttls":
-                writer.write(b"220 2.0.0 Ready to start TLS\r\n")
-                await writer.drain()
-                await writer.start_tls(context)
-                continue
-            elif verb == b"AUTH":
-                writer.write(b"235 2.7.0 Authentication successful\r\n")
-            elif verb == b"QUIT":
-                writer.write(b"221 2.0.0 Bye\r\n")
-                await writer.drain()
-                return
-            else:
-                writer.write(b"250 2.0.0 OK\r\n")
-            await writer.drain()
-
-    return handler
-
-
-@asynccontextmanager
-async def fake(mode: str, context: ssl.SSLContext, received: Received) -> AsyncIterator[int]:
-    """The well-behaved submission server on a loopback port, serving ``context``."""
-    listener_tls = context if mode == "implicit" else None
-    async with scripted_server(submission(mode, context), listener_tls, received) as port:
-        yield port
 
 
 async def _flush(writer: asyncio.StreamWriter, outgoing: ssl.MemoryBIO, pace: float | None) -> None:
@@ -132,25 +92,20 @@ TlsSide = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 
 def handshake_fault(mode: str, tls_side: TlsSide) -> Handler:
     """A fake whose TLS side is ``tls_side`` (it owns the raw socket from the first
-    TLS byte on): at once for implicit TLS, after a 220 to STARTTLS otherwise."""
+    TLS byte on): at once for implicit TLS, after a 220 to STARTTLS otherwise; the
+    session ends with it."""
+    if mode == "implicit":
+        return tls_side
 
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if mode == "starttls":
-            writer.write(GREETING)
-            await writer.drain()
-            while line := await reader.readline():
-                verb = line.split(b" ")[0].strip().upper()
-                if verb == b"STARTTLS":
-                    writer.write(b"220 2.0.0 Ready to start TLS\r\n")
-                    await writer.drain()
-                    break
-                writer.write(EHLO_PLAIN if verb in (b"EHLO", b"HELO") else b"250 OK\r\n")
-                await writer.drain()
-            else:
-                return
+    async def upgrade(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, line: bytes
+    ) -> None:
+        writer.write(b"220 2.0.0 Ready to start TLS\r\n")
+        await writer.drain()
         await tls_side(reader, writer)
+        writer.close()
 
-    return handler
+    return submission_script(greeting=GREETING, ehlo=EHLO_PLAIN, replies={b"STARTTLS": upgrade})
 
 
 def alert_side(context: ssl.SSLContext) -> TlsSide:
@@ -183,36 +138,50 @@ def drip_side(context: ssl.SSLContext) -> TlsSide:
 # --- helpers ----------------------------------------------------------------------------
 
 
-async def run(
+async def serve(
     pki: TestPKI,
     canary: str,
     mode: Mode,
-    port: int,
-    received: Received,
+    handler: Handler,
+    tls: ssl.SSLContext | None = None,
     settings: dict[str, Any] | None = None,
     **options: Any,
-) -> Outcome:
+) -> tuple[Outcome, Received]:
+    """Diagnose ``mode``'s port, served by ``handler`` (behind ``tls``, when given)."""
     number, how = mode
-    return await hostile(
+    return await hostile_fake(
+        handler,
         {"port": number, **(settings or {})},
         password=canary,
-        port_map={number: port},
+        tls=tls,
         port_modes={number: how},
-        received=[received],
         pki=pki,
         timeout=TIMEOUT,
         **options,
     )
 
 
-def finding(out: Outcome, code: str, port: int) -> Finding:
-    """The finding ``code`` on ``port``."""
-    for f in out.report.findings:
-        if f.code == code and f.port == port:
-            return f
-    raise AssertionError(
-        f"{code} on {port} not in {sorted((f.code, f.port) for f in out.report.findings)}"
+async def run(
+    pki: TestPKI,
+    canary: str,
+    mode: Mode,
+    context: ssl.SSLContext,
+    settings: dict[str, Any] | None = None,
+    **options: Any,
+) -> tuple[Outcome, Received]:
+    """Diagnose ``mode``'s port, served by a submission server that behaves, apart from
+    the TLS ``context`` it serves: implicit TLS (the listener wraps the socket) or
+    STARTTLS (upgrades with ``context``). After TLS its EHLO offers AUTH PLAIN LOGIN and
+    AUTH gets 235."""
+    implicit = mode[1] == "implicit"
+    handler = submission_script(
+        greeting=GREETING,
+        ehlo=EHLO_PLAIN,
+        ehlo_tls=EHLO_TLS,
+        starttls=None if implicit else context,
     )
+    tls = context if implicit else None
+    return await serve(pki, canary, mode, handler, tls, settings, **options)
 
 
 def text_of(f: Finding) -> str:
@@ -238,11 +207,9 @@ RAW = ("SSL:", "_ssl.c", "SSLError", "Traceback")
 async def test_s19_wrong_hostname(pki: TestPKI, canary: str, mode: Mode) -> None:
     """The fake presents a certificate from the trusted CA whose only name (SAN) is
     wrong.example.test, not the host in the settings."""
-    rec = Received()
-    async with fake(mode[1], pki.server_context(CertKind.WRONG_HOST), rec) as port:
-        out = await run(pki, canary, mode, port, rec)
+    out, rec = await run(pki, canary, mode, pki.server_context(CertKind.WRONG_HOST))
 
-    f = finding(out, "tls.cert_hostname_mismatch", mode[0])
+    f = out.finding("tls.cert_hostname_mismatch", mode[0])
     assert f.params["names"] == WRONG_HOSTNAME
     assert WRONG_HOSTNAME in (f.fix or "") and "mail.emaildiag.test" in f.title
     # the certificate read on the second, collecting pass, with OpenSSL's own verdict
@@ -264,12 +231,17 @@ async def test_s19_wrong_hostname_with_verification_unticked(
 ) -> None:
     """Same fake; the user unticked certificate verification: the password goes out once,
     over TLS, and the report says both that verification was off and what it hid."""
-    rec = Received()
-    async with fake(mode[1], pki.server_context(CertKind.WRONG_HOST), rec) as port:
-        out = await run(pki, canary, mode, port, rec, {"verify_tls": False}, tls_accepted=True)
+    out, rec = await run(
+        pki,
+        canary,
+        mode,
+        pki.server_context(CertKind.WRONG_HOST),
+        {"verify_tls": False},
+        tls_accepted=True,
+    )
 
     assert "settings.tls_verify_disabled" in out.codes
-    assert finding(out, "tls.cert_hostname_mismatch", mode[0]).params["names"] == WRONG_HOSTNAME
+    assert out.finding("tls.cert_hostname_mismatch", mode[0]).params["names"] == WRONG_HOSTNAME
     auth = [(tls, line) for tls, chunk in rec.chunks for line in chunk.splitlines()]
     auth = [(tls, line) for tls, line in auth if line.upper().startswith(b"AUTH")]
     assert len(auth) == 1 and auth[0][0], auth  # one attempt, encrypted
@@ -293,12 +265,10 @@ async def test_s20_expired_or_not_yet_valid(
 ) -> None:
     """The fake presents a trusted certificate that expired yesterday, or one that only
     becomes valid tomorrow; this computer's clock is right."""
-    rec = Received()
     date: dt.datetime = getattr(pki.leaf(kind), edge)
-    async with fake(mode[1], pki.server_context(kind), rec) as port:
-        out = await run(pki, canary, mode, port, rec)
+    out, rec = await run(pki, canary, mode, pki.server_context(kind))
 
-    f = finding(out, code, mode[0])
+    f = out.finding(code, mode[0])
     assert f.params["date"] == date.date().isoformat()
     assert date.date().isoformat() in f.title
     # the computer's own clock (UTC) is shown next to the certificate's dates
@@ -328,14 +298,12 @@ async def test_s20_clock_a_few_hours_off(
     """Same fakes; this computer's clock (the ``now`` seam) reads three hours past the
     certificate's end, or three hours before its start: the certificate may be fine and
     the clock wrong, and the report must say so."""
-    rec = Received()
     date: dt.datetime = getattr(pki.leaf(kind), edge)
     clock = date + dt.timedelta(hours=shift)
-    async with fake(mode[1], pki.server_context(kind), rec) as port:
-        out = await run(pki, canary, mode, port, rec, now=lambda: clock)
+    out, rec = await run(pki, canary, mode, pki.server_context(kind), now=lambda: clock)
 
-    assert finding(out, code, mode[0]).params["date"] == date.date().isoformat()
-    skew = finding(out, "tls.clock_skew", mode[0])
+    assert out.finding(code, mode[0]).params["date"] == date.date().isoformat()
+    skew = out.finding("tls.clock_skew", mode[0])
     shown = text_of(skew)
     assert "clock" in shown and clock.strftime("%Y-%m-%d %H:%M") in shown, shown
     assert skew.params["hours"] == "3"
@@ -359,12 +327,10 @@ async def test_s21_untrusted_chain_three_ways(
     """The fake presents (a) a self-signed leaf, (b) a leaf from a private CA the
     computer does not trust, or (c) a leaf from an intermediate of the trusted CA
     without that intermediate, which the leaf names in its AIA "CA Issuers" URL."""
-    rec = Received()
-    async with fake(mode[1], pki.server_context(kind), rec) as port:
-        out = await run(pki, canary, mode, port, rec)
+    out, rec = await run(pki, canary, mode, pki.server_context(kind))
 
     code = CHAIN_CODES[kind]
-    f = finding(out, code, mode[0])
+    f = out.finding(code, mode[0])
     assert not (set(CHAIN_CODES.values()) - {code}) & out.codes  # never collapsed
     assert "tls.cert_hostname_mismatch" not in out.codes  # the names are right
     tls = out.probe(mode[0]).tls
@@ -392,14 +358,12 @@ async def test_s21_untrusted_chain_three_ways(
 async def test_s22_expired_and_wrong_hostname(pki: TestPKI, canary: str, mode: Mode) -> None:
     """The fake presents a trusted certificate that both expired yesterday and is for
     wrong.example.test only: OpenSSL names just one of the two problems."""
-    rec = Received()
     leaf = pki.leaf(CertKind.EXPIRED_WRONG_HOST)
-    async with fake(mode[1], pki.server_context(CertKind.EXPIRED_WRONG_HOST), rec) as port:
-        out = await run(pki, canary, mode, port, rec)
+    out, rec = await run(pki, canary, mode, pki.server_context(CertKind.EXPIRED_WRONG_HOST))
 
-    expired = finding(out, "tls.cert_expired", mode[0])
+    expired = out.finding("tls.cert_expired", mode[0])
     assert expired.params["date"] == leaf.not_valid_after_utc.date().isoformat()
-    assert finding(out, "tls.cert_hostname_mismatch", mode[0]).params["names"] == WRONG_HOSTNAME
+    assert out.finding("tls.cert_hostname_mismatch", mode[0]).params["names"] == WRONG_HOSTNAME
     tls = out.probe(mode[0]).tls
     assert tls is not None and tls.verify_error is not None
     assert tls.verify_error.startswith(("[62]", "[10]"))  # one code only, whichever
@@ -434,11 +398,9 @@ async def test_s23_legacy_tls_only(
 ) -> None:
     """The fake, with a good certificate, speaks only TLS 1.1 (or only TLS 1.0, at
     OpenSSL security level 0)."""
-    rec = Received()
-    async with fake(mode[1], legacy_context(pki, version), rec) as port:
-        out = await run(pki, canary, mode, port, rec)
+    out, rec = await run(pki, canary, mode, legacy_context(pki, version))
 
-    f = finding(out, "tls.old_protocol", mode[0])
+    f = out.finding("tls.old_protocol", mode[0])
     assert f.params["version"] == name and name in f.title
     probe = out.probe(mode[0])
     # named by a separate, permissive pass that never carries credentials
@@ -509,9 +471,7 @@ async def test_s24_handshake_faults(pki: TestPKI, canary: str, mode: Mode, fault
     cipher in common with the client); or demands a client certificate (TLS 1.3: its
     certificate_required alert arrives after the client's side of the handshake)."""
     make_side, says = FAULTS[fault]
-    rec = Received()
-    async with scripted_server(handshake_fault(mode[1], make_side(pki)), received=rec) as port:
-        out = await run(pki, canary, mode, port, rec)
+    out, rec = await serve(pki, canary, mode, handshake_fault(mode[1], make_side(pki)))
 
     after_handshake = fault == "client-certificate"
     code = (
@@ -519,7 +479,7 @@ async def test_s24_handshake_faults(pki: TestPKI, canary: str, mode: Mode, fault
         if mode[1] == "starttls" and not after_handshake
         else "tls.handshake_failed"
     )
-    f = finding(out, code, mode[0])
+    f = out.finding(code, mode[0])
     assert says in (f.detail or ""), f.detail
     for raw in RAW:
         assert raw not in text_of(f), f.detail
@@ -536,12 +496,12 @@ async def test_s24_handshake_faults(pki: TestPKI, canary: str, mode: Mode, fault
 async def test_s25_host_entered_as_ip(pki: TestPKI, canary: str, mode: Mode) -> None:
     """The settings name the server by IP address (127.0.0.1); the fake presents a
     trusted certificate that carries only its DNS name, mail.emaildiag.test."""
-    rec = Received()
-    async with fake(mode[1], pki.server_context(CertKind.NAMES_ONLY), rec) as port:
-        out = await run(pki, canary, mode, port, rec, {"host": "127.0.0.1"})
+    out, rec = await run(
+        pki, canary, mode, pki.server_context(CertKind.NAMES_ONLY), {"host": "127.0.0.1"}
+    )
 
     assert "settings.host_is_ip" in out.codes
-    f = finding(out, "tls.cert_hostname_mismatch", mode[0])
+    f = out.finding("tls.cert_hostname_mismatch", mode[0])
     assert f.params["names"] == "mail.emaildiag.test" and "mail.emaildiag.test" in (f.fix or "")
     assert "127.0.0.1" in f.title
     tls = out.probe(mode[0]).tls

@@ -30,13 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import HOST, USER, Outcome, assert_wire_clean, hostile, secret_forms
+from cli_process import check_args
+from harness import HOST, USER, Outcome, assert_wire_clean, hostile_fake, secret_forms
 
 from emaildiag.model import Report
 from emaildiag.testing import TestPKI
 from emaildiag.testing.dns import LoopbackDnsServer
 from emaildiag.testing.pki import CertKind
-from emaildiag.testing.scripted import Received, scripted_server
+from emaildiag.testing.scripted import Received, scripted_server, submission_script
 
 Reader = asyncio.StreamReader
 Writer = asyncio.StreamWriter
@@ -262,20 +263,17 @@ async def test_s40_echoing_server_across_sign_in_paths(
         accept=path.accept,
         pad=path.pad,
     )
-    rec = Received()
     options: dict[str, Any] = {"oauth_token": canary} if path.token else {}
-    listener = context if path.implicit else None
-    async with scripted_server(fake, tls=listener, received=rec) as port:
-        out = await hostile(
-            {"port": path.port, **dict(path.settings)},
-            password=canary,
-            port_map={path.port: port},
-            received=[rec],
-            tls_accepted=path.tls_accepted,
-            pki=pki,
-            timeout=TIMEOUT,
-            **options,
-        )
+    out, rec = await hostile_fake(
+        fake,
+        {"port": path.port, **dict(path.settings)},
+        password=canary,
+        tls=context if path.implicit else None,
+        tls_accepted=path.tls_accepted,
+        pki=pki,
+        timeout=TIMEOUT,
+        **options,
+    )
     sweep(out, canary)
     assert path.auth in out.codes, out.report.to_text()
     auth = out.report.auth
@@ -302,22 +300,20 @@ async def test_s40_echoing_server_across_sign_in_paths(
 # --- the CLI sweep ---------------------------------------------------------------------
 
 
-async def _injecting(reader: Reader, writer: Writer) -> None:
-    """Plaintext commands appended to the STARTTLS reply (CVE-2011-0411 class)."""
-    writer.write(b"220 mail.emaildiag.test ESMTP\r\n")
-    while raw := await reader.readline():
-        verb = raw.split(b" ", 1)[0].strip().upper()
-        if verb == b"EHLO":
-            writer.write(_reply(b"250", b"mail.emaildiag.test", b"STARTTLS", b"AUTH PLAIN LOGIN"))
-        elif verb == b"STARTTLS":
-            writer.write(b"220 2.0.0 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n")
-        elif verb == b"QUIT":
-            writer.write(b"221 bye\r\n")
-            await writer.drain()
-            return
-        else:
-            writer.write(b"500 5.5.2 you said: " + raw.rstrip(b"\r\n") + b"\r\n")
-        await writer.drain()
+async def _you_said(reader: Reader, writer: Writer, raw: bytes) -> None:
+    writer.write(b"500 5.5.2 you said: " + raw.rstrip(b"\r\n") + b"\r\n")
+
+
+# Plaintext commands appended to the STARTTLS reply (CVE-2011-0411 class).
+_injecting = submission_script(
+    ehlo=_reply(b"250", b"mail.emaildiag.test", b"STARTTLS", b"AUTH PLAIN LOGIN"),
+    replies={
+        b"STARTTLS": b"220 2.0.0 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n",
+        b"AUTH": _you_said,
+        b"HELO": _you_said,
+    },
+    other=_you_said,
+)
 
 
 async def _flooding(reader: Reader, writer: Writer) -> None:
@@ -375,33 +371,15 @@ async def test_s40_cli_sweep_against_hostile_fakes(
         "EMAILDIAG_CANARY": canary,
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
     }
+    options = ["--username", USER, "--password-env", "EMAILDIAG_CANARY"]
+    options += ["--ca-file", str(pki.ca_file), "--html", str(html), "--timeout", str(TIMEOUT)]
     with LoopbackDnsServer(zone) as dns:
         async with _cli_fake(kind, pki, rec) as port:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
                 "emaildiag",
-                "check",
-                "--host",
-                HOST,
-                "--port",
-                str(port),
-                "--ports",
-                str(port),
-                "--username",
-                USER,
-                "--password-env",
-                "EMAILDIAG_CANARY",
-                "--dns-server",
-                dns.address,
-                "--ca-file",
-                str(pki.ca_file),
-                "--json",
-                "-",
-                "--html",
-                str(html),
-                "--timeout",
-                str(TIMEOUT),
+                *check_args(HOST, port, dns.address, *options),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,

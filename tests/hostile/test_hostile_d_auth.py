@@ -8,20 +8,21 @@ import asyncio
 import base64
 import socket
 import struct
-from collections.abc import Awaitable, Callable
 
 import pytest
-from harness import USER, Outcome, hostile, wire_forms
+from harness import USER, Outcome, hostile_fake, wire_forms
 
-from emaildiag.model import Finding
 from emaildiag.redact import REDACTED
 from emaildiag.testing import CertKind, TestPKI
-from emaildiag.testing.scripted import Received, scripted_server
+from emaildiag.testing.scripted import (
+    AUTH_OK,
+    Handler,
+    Received,
+    submission_script,
+)
 
 Reader = asyncio.StreamReader
 Writer = asyncio.StreamWriter
-# Answers one AUTH command; may read further lines (LOGIN) through the reader.
-AuthHandler = Callable[[Reader, Writer, bytes], Awaitable[None]]
 
 PLAIN_LOGIN = b"250-mail.emaildiag.test\r\n250-8BITMIME\r\n250 AUTH PLAIN LOGIN\r\n"
 LOGIN_ONLY = b"250-mail.emaildiag.test\r\n250 AUTH LOGIN\r\n"
@@ -29,59 +30,15 @@ USERNAME_PROMPT = b"334 VXNlcm5hbWU6\r\n"  # "Username:"
 PASSWORD_PROMPT = b"334 UGFzc3dvcmQ6\r\n"  # "Password:"
 
 
-def submission(
-    on_auth: AuthHandler, ehlo: bytes = PLAIN_LOGIN
-) -> Callable[[Reader, Writer], Awaitable[None]]:
-    """An implicit-TLS submission server: greeting, ``ehlo``, ``on_auth`` for AUTH,
-    221 for QUIT, 250 for anything else."""
-
-    async def handler(reader: Reader, writer: Writer) -> None:
-        writer.write(b"220 mail.emaildiag.test ESMTP ready\r\n")
-        while line := await reader.readline():
-            verb = line.split(b" ", 1)[0].strip().upper()
-            if verb in (b"EHLO", b"HELO"):
-                writer.write(ehlo)
-            elif verb == b"AUTH":
-                await on_auth(reader, writer, line)
-            elif verb == b"QUIT":
-                writer.write(b"221 2.0.0 bye\r\n")
-                await writer.drain()
-                return
-            else:
-                writer.write(b"250 2.0.0 OK\r\n")
-            await writer.drain()
-
-    return handler
-
-
-async def run_465(
-    pki: TestPKI, canary: str, handler: Callable[[Reader, Writer], Awaitable[None]], **kw: object
+async def run(
+    pki: TestPKI, canary: str, handler: Handler, port: int = 465
 ) -> tuple[Outcome, Received]:
-    """Diagnose port 465 (implicit TLS, verified certificate) served by ``handler``."""
-    rec = Received()
-    async with scripted_server(
-        handler, tls=pki.server_context(CertKind.VALID), received=rec
-    ) as port:
-        out = await hostile(
-            {"port": 465},
-            password=canary,
-            port_map={465: port},
-            received=[rec],
-            tls_accepted=True,
-            pki=pki,
-            timeout=4.0,
-            **kw,
-        )
-    return out, rec
-
-
-def finding(out: Outcome, code: str, port: int = 465) -> Finding:
-    """The finding ``code`` on ``port`` (``Outcome.finding`` looks for a ``facts`` field
-    that findings do not have; they carry ``port`` themselves)."""
-    for f in out.report.findings:
-        if f.code == code and f.port == port:
-            return f
-    raise AssertionError(f"{code} on port {port} not in {sorted(out.codes)}")
+    """Diagnose ``port`` served by ``handler``, with a verified certificate: implicit TLS
+    on 465 (the listener wraps the socket), STARTTLS (the handler's own) on 587."""
+    tls = pki.server_context(CertKind.VALID) if port == 465 else None
+    return await hostile_fake(
+        handler, {"port": port}, password=canary, tls=tls, tls_accepted=True, pki=pki, timeout=4.0
+    )
 
 
 def auth_commands(rec: Received) -> list[bytes]:
@@ -132,8 +89,8 @@ async def test_s26_garbage_auth_login_challenge(pki: TestPKI, canary: str, bad_a
             writer.write(b"334 !!not*base64\r\n")
             await writer.drain()
 
-    out, rec = await run_465(pki, canary, submission(on_auth, LOGIN_ONLY))
-    found = finding(out, "smtp.protocol_error")
+    out, rec = await run(pki, canary, submission_script(ehlo=LOGIN_ONLY, on_auth=on_auth))
+    found = out.finding("smtp.protocol_error", 465)
     assert "challenge" in (found.detail or "")
     assert not out.codes & {"auth.ok", "auth.rejected", "auth.connection_lost"}
     assert out.report.auth.result == "error" and out.report.auth.mechanism == "LOGIN"
@@ -159,8 +116,8 @@ async def test_s27_endless_334(pki: TestPKI, canary: str, ehlo: bytes) -> None:
             writer.write(PASSWORD_PROMPT)
             await writer.drain()
 
-    out, rec = await run_465(pki, canary, submission(on_auth, ehlo))
-    found = finding(out, "smtp.protocol_error")
+    out, rec = await run(pki, canary, submission_script(ehlo=ehlo, on_auth=on_auth))
+    found = out.finding("smtp.protocol_error", 465)
     assert "did not end" in (found.detail or "")
     assert not out.codes & {"auth.ok", "auth.rejected", "auth.connection_lost"}
     assert out.report.auth.result == "error"
@@ -227,9 +184,9 @@ async def test_s28_provider_specific_rejections(
         writer.write(reply)
 
     ehlo = b"250-mail.emaildiag.test\r\n250 AUTH CRAM-MD5 PLAIN LOGIN\r\n"
-    out, rec = await run_465(pki, canary, submission(on_auth, ehlo))
+    out, rec = await run(pki, canary, submission_script(ehlo=ehlo, on_auth=on_auth))
     assert code in out.codes, sorted(out.codes)
-    assert finding(out, code).detail  # the server's own reply as evidence
+    assert out.finding(code, 465).detail  # the server's own reply as evidence
     if code != "auth.rejected":  # never "wrong password" for what is not
         assert "auth.rejected" not in out.codes
     assert "auth.ok" not in out.codes
@@ -266,8 +223,8 @@ async def test_s29_server_echoes_credentials(pki: TestPKI, canary: str, split: b
     async def on_auth(reader: Reader, writer: Writer, line: bytes) -> None:
         writer.write(_echo(line.split()[2], split))
 
-    out, rec = await run_465(pki, canary, submission(on_auth))
-    found = finding(out, "auth.rejected")
+    out, rec = await run(pki, canary, submission_script(on_auth=on_auth))
+    found = out.finding("auth.rejected", 465)
     assert REDACTED in (found.detail or "")
     assert REDACTED in (out.report.auth.reply or "")
     server_lines = [t.text for t in out.report.transcript if t.direction == "S"]
@@ -294,8 +251,8 @@ async def test_s30_reset_mid_auth(pki: TestPKI, canary: str, mechanism: str) -> 
         raise ConnectionResetError("reset by the fake")
 
     ehlo = PLAIN_LOGIN if mechanism == "PLAIN" else LOGIN_ONLY
-    out, rec = await run_465(pki, canary, submission(on_auth, ehlo))
-    found = finding(out, "auth.connection_lost")
+    out, rec = await run(pki, canary, submission_script(ehlo=ehlo, on_auth=on_auth))
+    found = out.finding("auth.connection_lost", 465)
     assert found.severity.value == "error"
     assert not out.codes & {"auth.rejected", "auth.ok", "auth.throttled"}
     assert out.report.auth.result == "error" and out.report.auth.mechanism == mechanism
@@ -315,11 +272,13 @@ async def test_s31_several_mechanisms_first_fails(pki: TestPKI, canary: str) -> 
         writer.write(b"535 5.7.8 Error: authentication failed: authentication failure\r\n")
 
     ehlo = b"250-mail.emaildiag.test\r\n250-PIPELINING\r\n250 AUTH CRAM-MD5 PLAIN LOGIN XOAUTH2\r\n"
-    out, rec = await run_465(pki, canary, submission(on_auth, ehlo))
+    out, rec = await run(pki, canary, submission_script(ehlo=ehlo, on_auth=on_auth))
     assert "auth.rejected" in out.codes
     assert out.report.auth.mechanism == "PLAIN"
-    assert '"mechanism": "PLAIN"' in out.report.to_json()
-    assert "PLAIN" in out.report.to_html()
+    # why PLAIN: what the server offered is reported beside the one mechanism tried
+    assert out.report.auth.offered == ("CRAM-MD5", "PLAIN", "LOGIN", "XOAUTH2")
+    assert out.report.to_dict()["auth"]["offered"] == ["CRAM-MD5", "PLAIN", "LOGIN", "XOAUTH2"]
+    assert "PLAIN (the server offers: CRAM-MD5 PLAIN LOGIN XOAUTH2)" in out.report.to_html()
     assert [c.split(b" ")[1].strip() for c in auth_commands(rec)] == [b"PLAIN"]
     assert password_sends(rec, canary) == 1
 
@@ -327,55 +286,29 @@ async def test_s31_several_mechanisms_first_fails(pki: TestPKI, canary: str) -> 
 async def test_s31_mechanism_advertised_only_before_tls(pki: TestPKI, canary: str) -> None:
     """STARTTLS on 587: the plaintext EHLO advertises ``AUTH PLAIN``, the EHLO after the
     handshake only ``AUTH LOGIN``; LOGIN then succeeds."""
-    tls = pki.server_context(CertKind.VALID)
 
-    async def handler(reader: Reader, writer: Writer) -> None:
-        writer.write(b"220 mail.emaildiag.test ESMTP ready\r\n")
-        while line := await reader.readline():
-            verb = line.split(b" ", 1)[0].strip().upper()
-            encrypted = writer.get_extra_info("ssl_object") is not None
-            if verb == b"EHLO":
-                writer.write(
-                    b"250-mail.emaildiag.test\r\n250 AUTH LOGIN\r\n"
-                    if encrypted
-                    else b"250-mail.emaildiag.test\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n"
-                )
-            elif verb == b"STARTTLS" and not encrypted:
-                writer.write(b"220 2.0.0 Ready to start TLS\r\n")
-                await writer.drain()
-                await writer.start_tls(tls)
-                continue
-            elif line.upper().startswith(b"AUTH LOGIN"):
-                writer.write(USERNAME_PROMPT)
-                await writer.drain()
-                await reader.readline()
-                writer.write(PASSWORD_PROMPT)
-                await writer.drain()
-                await reader.readline()
-                writer.write(b"235 2.7.0 Authentication successful\r\n")
-            elif verb == b"AUTH":
-                writer.write(b"504 5.5.4 Unrecognized authentication type\r\n")
-            elif verb == b"QUIT":
-                writer.write(b"221 2.0.0 bye\r\n")
-                await writer.drain()
-                return
-            else:
-                writer.write(b"250 2.0.0 OK\r\n")
-            await writer.drain()
+    async def on_auth(reader: Reader, writer: Writer, line: bytes) -> None:
+        if not line.upper().startswith(b"AUTH LOGIN"):
+            writer.write(b"504 5.5.4 Unrecognized authentication type\r\n")
+            return
+        writer.write(USERNAME_PROMPT)
+        await writer.drain()
+        await reader.readline()
+        writer.write(PASSWORD_PROMPT)
+        await writer.drain()
+        await reader.readline()
+        writer.write(AUTH_OK)
 
-    rec = Received()
-    async with scripted_server(handler, received=rec) as port:
-        out = await hostile(
-            {"port": 587},
-            password=canary,
-            port_map={587: port},
-            received=[rec],
-            tls_accepted=True,
-            pki=pki,
-            timeout=4.0,
-        )
+    handler = submission_script(
+        ehlo=b"250-mail.emaildiag.test\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n",
+        ehlo_tls=b"250-mail.emaildiag.test\r\n250 AUTH LOGIN\r\n",
+        starttls=pki.server_context(CertKind.VALID),
+        on_auth=on_auth,
+    )
+    out, rec = await run(pki, canary, handler, port=587)
     assert "auth.ok" in out.codes
     assert out.report.auth.mechanism == "LOGIN"
+    assert out.report.auth.offered == ("LOGIN",)  # the list from after the handshake
     assert [c.strip() for c in auth_commands(rec)] == [b"AUTH LOGIN"]
     assert not any(line.startswith(b"AUTH PLAIN") for line in rec.lines())
     assert not any(line.startswith(b"AUTH") for line in rec.lines(over_tls=False))

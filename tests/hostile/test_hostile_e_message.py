@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import email.policy
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import pytest
-from harness import Outcome, hostile
+from harness import Outcome, hostile_fake
 
 from emaildiag.message import build_test_message
-from emaildiag.model import Finding, Severity
+from emaildiag.model import Severity
 from emaildiag.testing import CertKind, TestPKI
-from emaildiag.testing.scripted import Received, scripted_server
+from emaildiag.testing.scripted import Handler, Hook, Received, submission_script
 
 Reader = asyncio.StreamReader
 Writer = asyncio.StreamWriter
@@ -55,69 +54,48 @@ class Script:
     data: list[bytes] = field(default_factory=list)  # each DATA's raw lines, "." included
 
 
-def fake(script: Script) -> Callable[[Reader, Writer], Awaitable[None]]:
+def fake(script: Script) -> Handler:
     """Implicit-TLS submission server: accepts AUTH PLAIN, then follows ``script``."""
 
-    async def handler(reader: Reader, writer: Writer) -> None:
-        writer.write(b"220 mail.emaildiag.test ESMTP ready\r\n")
-        while line := await reader.readline():
-            verb = line.split(b" ", 1)[0].split(b":", 1)[0].strip().upper()
-            if verb in (b"MAIL", b"RCPT", b"DATA"):
-                await asyncio.sleep(script.delay)
-            if verb == b"EHLO":
-                writer.write(b"250-mail.emaildiag.test\r\n250-8BITMIME\r\n250 AUTH PLAIN LOGIN\r\n")
-            elif verb == b"AUTH":
-                writer.write(b"235 2.7.0 Authentication successful\r\n")
-            elif verb == b"RCPT":
-                writer.write(script.rcpt)
-            elif verb == b"DATA":
-                writer.write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                await writer.drain()
-                body: list[bytes] = []
-                script.data.append(b"")
-                while chunk := await reader.readline():
-                    body.append(chunk)
-                    script.data[-1] = b"".join(body)
-                    if chunk == b".\r\n":
-                        break
-                if script.after_data is None:
-                    await asyncio.sleep(3600)  # never confirms
-                writer.write(script.after_data)
-            elif verb == b"QUIT":
-                writer.write(b"221 2.0.0 bye\r\n")
-                await writer.drain()
-                return
-            else:
-                writer.write(b"250 2.0.0 OK\r\n")
-            await writer.drain()
+    def slow(reply: bytes) -> Hook:
+        async def answer(reader: Reader, writer: Writer, line: bytes) -> None:
+            await asyncio.sleep(script.delay)
+            writer.write(reply)
 
-    return handler
+        return answer
+
+    async def data(reader: Reader, writer: Writer, line: bytes) -> None:
+        await asyncio.sleep(script.delay)
+        writer.write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+        await writer.drain()
+        body: list[bytes] = []
+        script.data.append(b"")
+        while chunk := await reader.readline():
+            body.append(chunk)
+            script.data[-1] = b"".join(body)
+            if chunk == b".\r\n":
+                break
+        if script.after_data is None:
+            await asyncio.sleep(3600)  # never confirms
+        writer.write(script.after_data)
+
+    replies = {b"MAIL": slow(b"250 2.0.0 OK\r\n"), b"RCPT": slow(script.rcpt), b"DATA": data}
+    return submission_script(replies=replies)
 
 
 async def run(
     pki: TestPKI, canary: str, script: Script, timeout: float = 4.0
 ) -> tuple[Outcome, Received]:
-    rec = Received()
-    tls = pki.server_context(CertKind.VALID)
-    async with scripted_server(fake(script), tls=tls, received=rec) as port:
-        out = await hostile(
-            {"port": 465, "username": USER},
-            password=canary,
-            port_map={465: port},
-            received=[rec],
-            tls_accepted=True,
-            pki=pki,
-            timeout=timeout,
-            send_test="",
-        )
-    return out, rec
-
-
-def finding(out: Outcome, code: str, port: int = 465) -> Finding:
-    for f in out.report.findings:
-        if f.code == code and f.port == port:
-            return f
-    raise AssertionError(f"{code} on port {port} not in {sorted(out.codes)}")
+    return await hostile_fake(
+        fake(script),
+        {"port": 465, "username": USER},
+        password=canary,
+        tls=pki.server_context(CertKind.VALID),
+        tls_accepted=True,
+        pki=pki,
+        timeout=timeout,
+        send_test="",
+    )
 
 
 def data_commands(rec: Received) -> int:
@@ -146,7 +124,7 @@ async def test_s32a_no_reply_after_the_final_dot(pki: TestPKI, canary: str, dela
     out, rec = await run(pki, canary, script, timeout=3.0)
     if delay:
         assert "run.check_timed_out" in out.codes
-    found = finding(out, "send.outcome_unknown")
+    found = out.finding("send.outcome_unknown", 465)
     assert found.severity is Severity.WARNING
     assert "twice" in (found.fix or "")  # do not resend blindly
     assert not out.codes & {
@@ -168,7 +146,7 @@ async def test_s32b_accepted_then_421(pki: TestPKI, canary: str) -> None:
         after_data=b"250 2.0.0 Ok: queued as 4F2AB1C3\r\n421 4.3.2 Service shutting down\r\n"
     )
     out, rec = await run(pki, canary, script)
-    found = finding(out, "send.ok")
+    found = out.finding("send.ok", 465)
     assert "4F2AB1C3" in (found.detail or "")
     assert out.report.send.result == "ok" and out.report.send.queue_id == "4F2AB1C3"
     assert not out.codes & {"send.outcome_unknown", "send.temporary_failure", "smtp.protocol_error"}
@@ -202,7 +180,7 @@ async def test_s32cd_recipient_refused(
     """Answers RCPT with greylisting (450 4.7.1) or an unknown user (550 5.1.1)."""
     script = Script(rcpt=rcpt)
     out, rec = await run(pki, canary, script)
-    found = finding(out, code)
+    found = out.finding(code, 465)
     assert found.severity is severity
     assert rcpt[:3].decode() in found.title
     assert out.report.send.result == result and out.report.send.stage == "rcpt"

@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import pytest
-from harness import Outcome, hostile
+from harness import Outcome, hostile, hostile_fake
 
 from emaildiag.checks.dns import StaticResolver, getaddrinfo_lookup
-from emaildiag.model import Finding, Severity
+from emaildiag.model import Severity
 from emaildiag.runner import Options
 from emaildiag.testing import CertKind, TestPKI
 from emaildiag.testing.dns import LoopbackDnsServer
@@ -35,10 +35,6 @@ BASE_ZONE: dict[tuple[str, str], list[str]] = {
     (DOMAIN, "TXT"): ['"v=spf1 mx -all"'],
     (f"_dmarc.{DOMAIN}", "TXT"): ['"v=DMARC1; p=none"'],
 }
-
-
-def on(out: Outcome, code: str) -> list[Finding]:
-    return [f for f in out.report.findings if f.code == code]
 
 
 @contextlib.asynccontextmanager
@@ -93,7 +89,7 @@ async def test_s33_rcode_classes(host: str, code: str, words: str, canary: str) 
     silent server costs no more than the DNS budget of a 3 s run."""
     out, dns, rec = await diagnose_with_dns(BASE_ZONE, canary, {"host": host}, timeout=3.0)
     assert (host, "A") in dns.queries
-    found = on(out, code)
+    found = out.findings(code)
     assert len(found) == 1, out.report.to_text()
     f = found[0]
     assert f.params["host"] == host
@@ -117,7 +113,7 @@ async def test_s33_failure_reasons_are_distinct(canary: str) -> None:
     reasons = set()
     for host in ("servfail.emaildiag.test", "refused.emaildiag.test", "timeout.emaildiag.test"):
         out, _, _ = await diagnose_with_dns(BASE_ZONE, canary, {"host": host}, timeout=3.0)
-        (f,) = on(out, "dns.failure")
+        (f,) = out.findings("dns.failure")
         reasons.add(f.params["reason"])
     assert len(reasons) == 3, reasons
 
@@ -182,7 +178,7 @@ async def test_s34_mx_edge_cases(label: str, canary: str) -> None:
     mx_codes = {"dns.null_mx", "dns.no_mx", "dns.mx_unusable", "dns.failure"}
     assert {c for c in out.codes if c in mx_codes} == ({code} if code else set()), out.codes
     if code is not None:
-        (f,) = on(out, code)
+        (f,) = out.findings(code)
         assert f.params.get("domain", f.params.get("host")) == domain
         text = f.params["reason"] if code == "dns.failure" else f.detail or ""
         assert words in text, text
@@ -191,9 +187,9 @@ async def test_s34_mx_edge_cases(label: str, canary: str) -> None:
         assert (domain, "A") not in dns.queries and (domain, "AAAA") not in dns.queries
     if label == "alias":
         assert facts.mx_aliases == {"mx.alias.emaildiag.test.": f"{HOST}."}
-        assert on(out, "dns.mx_unusable")[0].severity is Severity.INFO  # works, off-standard
+        assert out.findings("dns.mx_unusable")[0].severity is Severity.INFO  # works, off-standard
     if label in ("ipmx", "mixed"):
-        assert on(out, "dns.mx_unusable")[0].severity is Severity.WARNING
+        assert out.findings("dns.mx_unusable")[0].severity is Severity.WARNING
         assert ("192.0.2.25", "CNAME") not in dns.queries and (".", "CNAME") not in dns.queries
     if label == "implicit":  # RFC 5321 §5.1: the domain's address receives its mail
         assert facts.mx == () and facts.implicit_mx == ("127.0.0.5",)
@@ -238,22 +234,18 @@ async def test_s35_idn_host_uses_the_a_label_everywhere(
     if idna2003:
         zone[(idna2003, "A")] = ["127.0.0.2"]
     sni: list[str | None] = []
-    rec = Received()
     with TestPKI(hostname=a_label) as pki, LoopbackDnsServer(zone) as dns:
-        handler = smtp_script(ehlo=b"250-x\r\n250 AUTH PLAIN\r\n", on_auth=_sign_in_ok)
-        tls = _sni_recording_context(pki, sni)
-        async with scripted_server(handler, tls=tls, received=rec) as port:
-            out = await hostile(
-                {"host": entered, "port": 465},
-                password=canary,
-                port_map={465: port},
-                received=[rec],
-                tls_accepted=True,
-                pki=pki,
-                resolver=None,
-                dns_server=dns.address,
-                timeout=3.0,
-            )
+        out, _ = await hostile_fake(
+            smtp_script(ehlo=b"250-x\r\n250 AUTH PLAIN\r\n", on_auth=_sign_in_ok),
+            {"host": entered, "port": 465},
+            password=canary,
+            tls=_sni_recording_context(pki, sni),
+            tls_accepted=True,
+            pki=pki,
+            resolver=None,
+            dns_server=dns.address,
+            timeout=3.0,
+        )
     asked = {name for name, _ in dns.queries}
     assert (a_label, "A") in dns.queries
     assert all(name.isascii() for name in asked), asked
@@ -300,7 +292,7 @@ async def test_s35_resolver_disagreement(case: str, canary: str) -> None:
     assert facts is not None and facts.system_addresses == tuple(system)
     dialled = {p.address for p in out.report.probes}
     assert dialled == set(from_dns or ())  # always the DNS's answer, never the other
-    found = on(out, "dns.resolver_mismatch")
+    found = out.findings("dns.resolver_mismatch")
     if severity is None:
         assert not found, out.codes
         return

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from harness import USER, Outcome, hostile
+from harness import USER, hostile, hostile_fake
 
 from emaildiag.checks.dns import StaticResolver
-from emaildiag.model import Finding, Severity
+from emaildiag.model import Severity
 from emaildiag.testing import CertKind, ServerSpec, SmtpTestServer, TestPKI
 from emaildiag.testing.scripted import Received, scripted_server, smtp_script
 
@@ -38,10 +38,6 @@ class RecordingResolver(StaticResolver):
 
 def loopback(*names: str) -> RecordingResolver:
     return RecordingResolver({(n, "A"): ["127.0.0.1"] for n in names})
-
-
-def on(out: Outcome, code: str) -> list[Finding]:
-    return [f for f in out.report.findings if f.code == code]
 
 
 def assert_clean_lines(rec: Received) -> None:
@@ -285,7 +281,7 @@ async def test_s38_address_fields(fld: str, name: str, canary: str) -> None:
         out = await hostile(
             settings, password=canary, port_map={587: fake}, received=[rec], **options
         )
-    (f,) = [f for f in on(out, "settings.email_invalid") if f.params["field"] == fld]
+    (f,) = [f for f in out.findings("settings.email_invalid") if f.params["field"] == fld]
     assert f.severity is Severity.ERROR
     assert "\r" not in f.params["value"] and "\n" not in f.params["value"]
     if fld not in ("recipient", "send_test"):
@@ -307,21 +303,17 @@ async def test_s38_utf8_local_part_without_smtputf8(pki: TestPKI, canary: str) -
     """Username and sender "jörg@emaildiag.test" (valid under SMTPUTF8). The TLS fake on
     465 signs the user in but does not offer SMTPUTF8: the report says the server does
     not accept international addresses, and no MAIL FROM (nor RCPT) is sent."""
-    rec = Received()
-    handler = smtp_script(ehlo=NO_SMTPUTF8_EHLO, on_auth=_sign_in_ok)
-    tls = pki.server_context(CertKind.VALID)
-    async with scripted_server(handler, tls=tls, received=rec) as port:
-        out = await hostile(
-            {"username": UTF8_USER, "port": 465},
-            password=canary,
-            port_map={465: port},
-            received=[rec],
-            tls_accepted=True,
-            pki=pki,
-        )
+    out, rec = await hostile_fake(
+        smtp_script(ehlo=NO_SMTPUTF8_EHLO, on_auth=_sign_in_ok),
+        {"username": UTF8_USER, "port": 465},
+        password=canary,
+        tls=pki.server_context(CertKind.VALID),
+        tls_accepted=True,
+        pki=pki,
+    )
     assert out.report.settings["username"] == UTF8_USER
     assert "settings.email_invalid" not in out.codes and out.report.auth.result == "ok"
-    (f,) = on(out, "send.smtputf8_missing")
+    (f,) = out.findings("send.smtputf8_missing")
     assert f.port == 465 and f.severity is Severity.ERROR and f.params["email"] == UTF8_USER
     assert out.report.send.result == "rejected"
     verbs = {line.split(b":")[0].split(b" ")[0].upper() for line in rec.lines(over_tls=True)}

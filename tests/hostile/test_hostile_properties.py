@@ -1,9 +1,9 @@
 """Properties of the parts that meet hostile input first: the SMTP reply reader, the
 redaction of secrets, the escaping of server text and the settings normaliser.
 
-Each property runs a fixed number of generated examples under the ``hostile-ci``
-profile (derandomised, no per-example deadline, no example database), so CI runs the
-same examples every time; ``--hypothesis-show-statistics`` shows the counts.
+Each property runs a fixed number of generated examples under the suite's
+``hostile_ci`` settings (derandomised, no per-example deadline, no example database), so
+CI runs the same examples every time; ``--hypothesis-show-statistics`` shows the counts.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, cast
 
 import idna
 import pytest
-from harness import USER, secret_forms
+from harness import USER, hostile_ci, secret_forms
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -40,15 +40,7 @@ from emaildiag.model import Finding
 from emaildiag.redact import REDACTED, Redactor, printable
 from emaildiag.settings import Settings, normalize_settings
 
-settings.register_profile(
-    "hostile-ci",
-    derandomize=True,
-    deadline=None,
-    database=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-CI = settings.get_profile("hostile-ci")
+CI = hostile_ci(HealthCheck.data_too_large)
 
 # What must never reach a person's screen from untrusted text: C0 controls (tab
 # included), DEL, C1 controls, and the marks that reorder text (bidi overrides and

@@ -10,13 +10,14 @@ writes around it (account names, settings files, output).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
 import textwrap
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from typing import Any
 import keyring
 import keyring.backend
 import pytest
+from harness import hostile_ci
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from keyring.compat import properties
@@ -41,15 +43,7 @@ from emaildiag.settings import Settings, SettingsFileError, load_settings, save_
 from emaildiag.testing import ServerSpec, SmtpTestServer, TestPKI
 from emaildiag.testing.dns import LoopbackDnsServer
 
-settings.register_profile(
-    "hostile-ci",
-    derandomize=True,
-    deadline=None,
-    database=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-CI = settings.get_profile("hostile-ci")
+CI = hostile_ci(HealthCheck.function_scoped_fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
@@ -155,6 +149,16 @@ def check(
     return Run(done)
 
 
+Check = Callable[..., Run]
+REMEMBER = ("--username", USER, "--password-env", "PW", "--remember-password")
+
+
+@pytest.fixture
+def cli(tmp_path: Path, dns: LoopbackDnsServer, smtp: SmtpTestServer, pki: TestPKI) -> Check:
+    """:func:`check` in this test's folder, against the loopback DNS, server and CA."""
+    return functools.partial(check, tmp_path, dns, smtp, pki)
+
+
 def account_of(port: int, username: str = USER) -> str:
     return f"{KEYRING_SERVICE}/{username}@{HOST}:{port}"
 
@@ -163,27 +167,13 @@ def account_of(port: int, username: str = USER) -> str:
 
 
 def test_remembered_password_comes_back_in_a_second_process(
-    tmp_path: Path, dns: LoopbackDnsServer, smtp: SmtpTestServer, pki: TestPKI
+    tmp_path: Path, smtp: SmtpTestServer, cli: Check
 ) -> None:
     """First run: password from an environment variable, --remember-password and
     --save, with the host typed untidily. Second run: only the saved settings file; the
     keyring plug-in gives the password back and the server accepts it."""
     saved = tmp_path / "settings.toml"
-    first = check(
-        tmp_path,
-        dns,
-        smtp,
-        pki,
-        "--username",
-        USER,
-        "--password-env",
-        "PW",
-        "--remember-password",
-        "--save",
-        str(saved),
-        host=f"  {HOST.upper()}. ",
-        env={"PW": PASSWORD},
-    )
+    first = cli(*REMEMBER, "--save", str(saved), host=f"  {HOST.upper()}. ", env={"PW": PASSWORD})
     first.assert_clean(PASSWORD)
     assert first.messages == [f"emaildiag: saved in the keyring ({FILE_BACKEND})"]
     assert first.report["auth"]["result"] == "ok" and first.status == first.documented_status()
@@ -192,25 +182,19 @@ def test_remembered_password_comes_back_in_a_second_process(
     assert store == {account_of(smtp.port): PASSWORD}
     assert PASSWORD.encode() not in saved.read_bytes() and b"password =" not in saved.read_bytes()
 
-    second = check(tmp_path, dns, smtp, pki, settings_file=saved)
+    second = cli(settings_file=saved)
     second.assert_clean(PASSWORD)
     assert second.messages == []
     assert second.report["settings"]["password_set"] is True
     assert second.report["auth"]["result"] == "ok" and second.status == 0
 
 
-def test_a_username_that_is_the_password_is_stored_nowhere(
-    tmp_path: Path, dns: LoopbackDnsServer, smtp: SmtpTestServer, pki: TestPKI
-) -> None:
+def test_a_username_that_is_the_password_is_stored_nowhere(tmp_path: Path, cli: Check) -> None:
     """The password pasted as the username too: the keyring's account name and the
     settings file would both hold it in the clear, so neither is written; one line
     each says why, without the value, and the run stops as bad input (status 2)."""
     saved = tmp_path / "settings.json"
-    run = check(
-        tmp_path,
-        dns,
-        smtp,
-        pki,
+    run = cli(
         "--username",
         PASSWORD,
         "--email",
@@ -231,12 +215,10 @@ def test_a_username_that_is_the_password_is_stored_nowhere(
     assert not (tmp_path / "keyring.json").exists() and not saved.exists()
 
 
-def test_remember_without_a_password_says_so(
-    tmp_path: Path, dns: LoopbackDnsServer, smtp: SmtpTestServer, pki: TestPKI
-) -> None:
+def test_remember_without_a_password_says_so(tmp_path: Path, cli: Check) -> None:
     """No password from anywhere (no variable, no terminal, nothing stored yet): the
     line says nothing was given, not the backend's name as if that were the reason."""
-    run = check(tmp_path, dns, smtp, pki, "--username", USER, "--remember-password")
+    run = cli("--username", USER, "--remember-password")
     run.assert_clean()
     assert run.messages == ["emaildiag: not saved in the keyring: no password was given"]
     assert "settings.password_missing" in run.codes
@@ -254,9 +236,7 @@ def test_remember_without_a_password_says_so(
 )
 def test_no_usable_keyring_is_one_line_and_the_run_goes_on(
     tmp_path: Path,
-    dns: LoopbackDnsServer,
-    smtp: SmtpTestServer,
-    pki: TestPKI,
+    cli: Check,
     backend: str,
     script: str | None,
     reason: str,
@@ -265,27 +245,14 @@ def test_no_usable_keyring_is_one_line_and_the_run_goes_on(
     why in one line and the diagnosis runs with the given password; a later run
     without one is a run without a password (settings.password_missing), no traceback,
     exit status as documented."""
-    remember = check(
-        tmp_path,
-        dns,
-        smtp,
-        pki,
-        "--username",
-        USER,
-        "--password-env",
-        "PW",
-        "--remember-password",
-        backend=backend,
-        script=script,
-        env={"PW": PASSWORD},
-    )
+    remember = cli(*REMEMBER, backend=backend, script=script, env={"PW": PASSWORD})
     remember.assert_clean(PASSWORD)
     assert remember.messages == [f"emaildiag: not saved in the keyring: {reason}"]
     assert remember.report["auth"]["result"] == "ok"
     assert remember.status == remember.documented_status() == 0
     assert not (tmp_path / "keyring.json").exists()
 
-    later = check(tmp_path, dns, smtp, pki, "--username", USER, backend=backend, script=script)
+    later = cli("--username", USER, backend=backend, script=script)
     later.assert_clean(PASSWORD)
     assert later.messages == []
     assert "settings.password_missing" in later.codes
@@ -323,7 +290,7 @@ class PlaintextKeyring(KeyringBackend):
 
 
 def test_a_plaintext_backend_is_neither_written_nor_read(
-    tmp_path: Path, dns: LoopbackDnsServer, smtp: SmtpTestServer, pki: TestPKI
+    tmp_path: Path, smtp: SmtpTestServer, cli: Check
 ) -> None:
     """A plug-in at keyrings.alt's plaintext path, even ranked above 1 and already
     holding the password: --remember-password refuses it in one line and leaves the
@@ -339,26 +306,14 @@ def test_a_plaintext_backend_is_neither_written_nor_read(
     plugin = {"PYTHONPATH": os.pathsep.join([str(ROOT), str(TESTS), str(tmp_path / "plugins")])}
     name = "keyrings.alt.file.PlaintextKeyring"
 
-    remember = check(
-        tmp_path,
-        dns,
-        smtp,
-        pki,
-        "--username",
-        USER,
-        "--password-env",
-        "PW",
-        "--remember-password",
-        backend=name,
-        env=plugin | {"PW": "Another-Password-1"},
-    )
+    remember = cli(*REMEMBER, backend=name, env=plugin | {"PW": "Another-Password-1"})
     remember.assert_clean(PASSWORD, "Another-Password-1")
     assert remember.messages == [
         f"emaildiag: not saved in the keyring: refusing a plaintext keyring backend ({name})"
     ]
     assert store.read_bytes() == before
 
-    later = check(tmp_path, dns, smtp, pki, "--username", USER, backend=name, env=plugin)
+    later = cli("--username", USER, backend=name, env=plugin)
     later.assert_clean(PASSWORD)
     assert later.report["settings"]["password_set"] is False
     assert "settings.password_missing" in later.codes and later.report["auth"]["result"] != "ok"

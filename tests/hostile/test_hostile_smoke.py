@@ -45,3 +45,39 @@ async def rec_send_plain(port: int, password: str) -> None:
     await writer.drain()
     await reader.readline()
     writer.close()
+
+
+async def test_a_connection_left_open_is_caught() -> None:
+    from harness import _assert_closed
+
+    async with scripted_server(smtp_script()) as port:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        with pytest.raises(AssertionError, match="left open"):
+            await _assert_closed({port}, set())
+        writer.close()
+        await _assert_closed({port}, set())
+
+
+async def test_engine_tasks_are_seen_while_a_run_is_going(pki: TestPKI, canary: str) -> None:
+    from harness import _engine_tasks
+
+    from emaildiag import CustomCheck
+    from emaildiag.jobs import CheckContext
+    from emaildiag.model import Finding
+
+    seen: list[str] = []
+
+    async def look(ctx: CheckContext) -> list[Finding]:
+        seen.extend(_engine_tasks())
+        return []
+
+    with SmtpTestServer(ServerSpec(users={USER: canary}), pki) as srv:
+        await hostile(
+            password=canary,
+            port_map={587: srv.port},
+            pki=pki,
+            auth_log=srv.auth_log,
+            tls_accepted=True,
+            checks=[CustomCheck("look", look)],
+        )
+    assert seen, "the task check would see nothing"
