@@ -102,6 +102,7 @@ class CertificateFacts:
     sha256: str
     self_signed: bool
     ca_issuers: tuple[str, ...] = ()  # AIA "CA Issuers" URLs: where the issuer can be fetched
+    san_omitted: int = 0  # names of a very long list not kept in ``san``
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,9 @@ class DnsFacts:
     cname_chain: tuple[str, ...] = ()
     domain: str | None = None
     mx: tuple[str, ...] = ()
-    spf: str | None = None
+    spf: str | None = None  # shown cut at 500 characters
+    # the include: and redirect= domains of the whole SPF record
+    spf_targets: tuple[str, ...] = ()
     dmarc: str | None = None
     # RFC 6186 / RFC 8314 §5.1: where the domain says its submission service is
     submission_srv: tuple[str, ...] = ()  # _submission._tcp (STARTTLS)

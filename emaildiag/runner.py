@@ -32,6 +32,7 @@ from emaildiag.checks.dns import (
     getaddrinfo_lookup,
     parse_dns_server,
     probe_dns,
+    system_view,
 )
 from emaildiag.checks.dns_findings import assess_dns, assess_spf, assess_system_lookup
 from emaildiag.checks.ports import (
@@ -258,22 +259,38 @@ async def _network(
 ) -> tuple[dict[str, Any], ProviderInfo | None]:
     """DNS, then probes, sign-in and custom checks. ``provider`` is the one whose server
     the settings name (it judges SPF and replies); returns the report's network parts
-    and the provider to show and take advice from, now known from the MX too."""
+    and the provider to show and take advice from, now known from the MX too.
+
+    This computer's own lookup of the host runs alongside all of it and is compared at
+    the end: a slow one must not hold the connections back."""
+    system = opts.make_system_lookup()
+    system_task = (
+        asyncio.ensure_future(system_view(system, s.host, min(5.0, opts.timeout / 3)))
+        if system and _ip_family(s.host) is None
+        else None
+    )
+    try:
+        return await _network_checks(run, s, opts, provider, system_task)
+    finally:
+        if system_task is not None:
+            system_task.cancel()
+
+
+async def _network_checks(
+    run: Run,
+    s: Settings,
+    opts: Options,
+    provider: ProviderInfo | None,
+    system_task: asyncio.Future[tuple[str, ...] | None] | None,
+) -> tuple[dict[str, Any], ProviderInfo | None]:
     assert s.port is not None
     transcript = Transcript(run.redact)
     domain = s.sender.rpartition("@")[2] or None
     run.emit("stage", "dns")
     family = _ip_family(s.host)
-    system = opts.make_system_lookup()
     dns_facts = await run.guarded(
         "dns",
-        probe_dns(
-            opts.make_resolver(),
-            s.host if family is None else "",
-            domain,
-            system,
-            min(5.0, opts.timeout / 3),
-        ),
+        probe_dns(opts.make_resolver(), s.host if family is None else "", domain),
         min(10.0, opts.timeout / 2),
     )
     facts: DnsFacts | None = dns_facts[0] if dns_facts else None
@@ -330,7 +347,8 @@ async def _network(
             )
         )
     run.findings.extend(ipv6)
-    if facts:
+    if facts and system_task is not None:
+        facts = replace(facts, system_addresses=await system_task)
         dialled = [p.address for p in probes if p.address]
         run.findings.extend(assess_system_lookup(facts, dialled, run.lang))
     if outcome:

@@ -216,7 +216,7 @@ def guides_for_finding(provider: ProviderInfo, finding: str) -> tuple[Guide, ...
     return tuple(g for g in guides if g is not None)
 
 
-def spf_authorises(provider: ProviderInfo, targets: list[str]) -> bool:
+def spf_authorises(provider: ProviderInfo, targets: Sequence[str]) -> bool:
     """Whether one of the SPF include/redirect ``targets`` is one of the provider's
     (``*`` stands for one label, as in ``zoho.*``)."""
     wanted = [p.split(".") for p in provider.spf_includes]

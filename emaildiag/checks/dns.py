@@ -106,6 +106,17 @@ def _failure_kind(exc: Exception) -> DnsErrorKind:
     return "servfail"
 
 
+def spf_targets(spf: str) -> list[str]:
+    """The ``include:`` and ``redirect=`` domains of an SPF record (RFC 7208 §5.2, §6.1)."""
+    targets = []
+    for term in spf.split()[1:]:
+        term = term.lstrip("+-~?").lower()
+        for prefix in ("include:", "redirect="):
+            if term.startswith(prefix):
+                targets.append(term[len(prefix) :])
+    return targets
+
+
 def _rdata_text(rdata: object) -> str:
     strings = getattr(rdata, "strings", None)
     if strings is not None:  # TXT: join the character-strings (RFC 7208 §3.3)
@@ -198,7 +209,7 @@ async def getaddrinfo_lookup(host: str) -> list[str]:
     return await done
 
 
-async def _system_view(lookup: SystemLookup, host: str, timeout: float) -> tuple[str, ...] | None:
+async def system_view(lookup: SystemLookup, host: str, timeout: float) -> tuple[str, ...] | None:
     """What ``lookup`` says about ``host`` (``()``: it does not know the name), or None
     when it gave no answer in time."""
     try:
@@ -210,6 +221,7 @@ async def _system_view(lookup: SystemLookup, host: str, timeout: float) -> tuple
 
 
 MAX_MX_CHECKED = 3  # mail goes to the most preferred targets first
+MAX_SPF_TARGETS = 20  # RFC 7208 §4.6.4: past 10 lookups a record fails anyway
 
 
 @dataclass(frozen=True)
@@ -266,15 +278,12 @@ async def _mail_exchangers(
 
 
 async def probe_dns(
-    resolver: Resolver,
-    host: str,
-    domain: str | None,
-    system: SystemLookup | None = None,
-    system_timeout: float = 3.0,
+    resolver: Resolver, host: str, domain: str | None
 ) -> tuple[DnsFacts, dict[str, DnsError]]:
     """Host CNAME chain, A/AAAA, and the domain's MX, SPF, DMARC and submission SRV
     records, all concurrently. ``host`` is empty when the settings name an IP address.
-    ``system``, when given, is asked for the host too, to compare with the DNS."""
+    (This computer's own view of the host, :func:`system_view`, is asked alongside the
+    whole run, not here: it must not hold the connections back.)"""
     timings: dict[str, float] = {}
     queries = {"A": (host, "A"), "AAAA": (host, "AAAA")} if host else {}
     if domain:
@@ -290,12 +299,7 @@ async def probe_dns(
     mx_task = asyncio.ensure_future(
         _mail_exchangers(resolver, domain, timings) if domain else _no_mx()
     )
-    system_task = asyncio.ensure_future(
-        _system_view(system, host, system_timeout) if system and host else _unknown()
-    )
-    results, chain, mx, seen = await asyncio.gather(
-        asyncio.gather(*lookups), chain_task, mx_task, system_task
-    )
+    results, chain, mx = await asyncio.gather(asyncio.gather(*lookups), chain_task, mx_task)
     got = dict(zip(names, results, strict=True))
     if domain:
         got["MX"] = mx.answer
@@ -312,13 +316,14 @@ async def probe_dns(
         domain=domain,
         mx=tuple(printable(m, 255) for m in ok.get("MX", [])),
         spf=printable(spf, 500) if spf else None,
+        # from the whole record: a long one is shown cut, its includes may come later
+        spf_targets=tuple(printable(t, 255) for t in spf_targets(spf or "")[:MAX_SPF_TARGETS]),
         dmarc=printable(dmarc, 500) if dmarc else None,
         submission_srv=tuple(printable(r, 255) for r in ok.get("SUBMISSION", [])),
         submissions_srv=tuple(printable(r, 255) for r in ok.get("SUBMISSIONS", [])),
         timings=timings,
         implicit_mx=mx.implicit,
         mx_aliases=mx.aliases,
-        system_addresses=seen,
     )
     return facts, errors
 
@@ -329,7 +334,3 @@ async def _none() -> tuple[str, ...]:
 
 async def _no_mx() -> _MailExchangers:
     return _MailExchangers([])
-
-
-async def _unknown() -> tuple[str, ...] | None:
-    return None

@@ -15,24 +15,13 @@ from emaildiag.checks.dns import DnsError, ip_literal, mx_target
 from emaildiag.model import DnsFacts, Finding, Severity
 
 
-def spf_targets(spf: str) -> list[str]:
-    """The ``include:`` and ``redirect=`` domains of an SPF record (RFC 7208 §5.2, §6.1)."""
-    targets = []
-    for term in spf.split()[1:]:
-        term = term.lstrip("+-~?").lower()
-        for prefix in ("include:", "redirect="):
-            if term.startswith(prefix):
-                targets.append(term[len(prefix) :])
-    return targets
-
-
 def assess_spf(facts: DnsFacts, provider: ProviderInfo | None, lang: str) -> list[Finding]:
     """The domain publishes SPF, but it does not name the provider that sends its mail,
     so receivers may reject or junk it. Nested includes are not followed: a provider
     is expected to be named directly, as their setup guides say."""
     if not (facts.spf and facts.domain and provider and provider.spf_includes):
         return []
-    if spf_authorises(provider, spf_targets(facts.spf)):
+    if spf_authorises(provider, facts.spf_targets):
         return []
     code = "dns.spf_excludes_provider"
     return [make_finding(code, domain=facts.domain, provider=provider.name, lang=lang)]

@@ -341,7 +341,7 @@ class _RelayProbe:
             return
         der, cipher = obj.getpeercert(binary_form=True), obj.cipher()
         try:
-            cert = certificate_facts(der, self.now()) if der else None
+            cert = certificate_facts(der, self.now(), self.facts.host) if der else None
         except ValueError:  # a certificate cryptography cannot parse: nothing to assess
             cert = None
         self.facts = replace(

@@ -113,18 +113,27 @@ class _Phase:
 
 
 def _tls_facts(
-    channel: Channel, mode: TlsMode, verified: bool, error: str | None, now: dt.datetime
+    channel: Channel,
+    mode: TlsMode,
+    verified: bool,
+    error: str | None,
+    now: dt.datetime,
+    host: str,
 ) -> TlsFacts:
     obj = channel.ssl_object
     der = obj.getpeercert(binary_form=True) if obj else None
     cipher = obj.cipher() if obj else None
+    try:
+        cert = certificate_facts(der, now, host) if der else None
+    except ValueError:  # a certificate OpenSSL took and cryptography cannot parse
+        cert = None
     return TlsFacts(
         mode=mode,
         version=obj.version() if obj else None,
         cipher=cipher[0] if cipher else None,
         verified=verified,
         verify_error=error,
-        certificate=certificate_facts(der, now) if der else None,
+        certificate=cert,
     )
 
 
@@ -177,7 +186,7 @@ async def _converse(
     if target.mode == "implicit":
         with timer.phase("handshake"):
             await _step(s, "handshake", ch.start_tls(context, target.host, limits.handshake))
-        s.tls = _tls_facts(ch, "implicit", verified, None, now())
+        s.tls = _tls_facts(ch, "implicit", verified, None, now(), target.host)
     with timer.phase("greeting"):
         s.greeting = await _step(s, "greeting", ch.read_greeting(limits.greeting))
     problem = _errors.greeting_problem(s.greeting)
@@ -198,7 +207,7 @@ async def _converse(
             raise SessionError("tls.starttls_failed", _errors.starttls_refusal(reply), s)
         await _step(s, "starttls_handshake", ch.starttls(context, target.host, limits.handshake))
     s.mode = "starttls"
-    s.tls = _tls_facts(ch, "starttls", verified, None, now())
+    s.tls = _tls_facts(ch, "starttls", verified, None, now(), target.host)
     with timer.phase("ehlo_tls"):
         s.ehlo_tls = await _ehlo(s, ehlo_name, limits)
 

@@ -28,6 +28,9 @@ from emaildiag.redact import printable
 EXPIRING_DAYS = 21  # SPEC §4 tls.cert_expiring
 CLOCK_SKEW = dt.timedelta(hours=12)  # this close to a certificate's dates, suspect the clock
 OLD_VERSIONS = ("SSLv3", "TLSv1", "TLSv1.1")  # RFC 8996
+# Names kept of a certificate's list: public CAs issue up to 100 (Let's Encrypt) or 250;
+# a list of thousands would fill the report.
+MAX_SAN = 100
 
 # OpenSSL X509_V_ERR_* codes that mean "the chain does not reach a trusted root".
 _UNTRUSTED = {2, 19, 20, 21, 27}
@@ -102,7 +105,10 @@ def _name(n: x509.Name) -> str:
 
 
 def _key(cert: x509.Certificate) -> tuple[str, int | None]:
-    key = cert.public_key()
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):  # a key type or encoding cryptography lacks
+        return "unknown", None
     if isinstance(key, rsa.RSAPublicKey):
         return "RSA", key.key_size
     if isinstance(key, ec.EllipticCurvePublicKey):
@@ -116,14 +122,22 @@ def _key(cert: x509.Certificate) -> tuple[str, int | None]:
     return type(key).__name__, None
 
 
-def _san(cert: x509.Certificate) -> tuple[str, ...]:
+def _san(cert: x509.Certificate, host: str) -> tuple[tuple[str, ...], int]:
+    """The certificate's names, at most ``MAX_SAN`` of them, and how many were left out.
+    A name past the cap that covers ``host`` is kept, so the hostname check judges the
+    whole list."""
     try:
         ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-    except x509.ExtensionNotFound:
-        return ()
+    except (x509.ExtensionNotFound, ValueError):  # ValueError: an extension not valid DER
+        return (), 0
     names = [printable(n, 255) for n in ext.value.get_values_for_type(x509.DNSName)]
     names += [str(ip) for ip in ext.value.get_values_for_type(x509.IPAddress)]
-    return tuple(names)
+    if len(names) <= MAX_SAN:
+        return tuple(names), 0
+    kept = names[:MAX_SAN]
+    if host and not hostname_matches(host, tuple(kept)):
+        kept += [n for n in names[MAX_SAN:] if hostname_matches(host, (n,))][:1]
+    return tuple(kept), len(names) - len(kept)
 
 
 def _ca_issuers(cert: x509.Certificate) -> tuple[str, ...]:
@@ -148,9 +162,11 @@ def _self_signed(cert: x509.Certificate) -> bool:
     return True
 
 
-def certificate_facts(der: bytes, now: dt.datetime) -> CertificateFacts:
-    """Facts about a DER certificate, relative to ``now`` (UTC)."""
+def certificate_facts(der: bytes, now: dt.datetime, host: str = "") -> CertificateFacts:
+    """Facts about a DER certificate, relative to ``now`` (UTC); ``host``, the name it
+    is checked against, is kept among its names however long their list."""
     cert = x509.load_der_x509_certificate(der)
+    san, omitted = _san(cert, host)
     key_type, key_bits = _key(cert)
     not_after = cert.not_valid_after_utc
     try:
@@ -160,7 +176,7 @@ def certificate_facts(der: bytes, now: dt.datetime) -> CertificateFacts:
         sig_name = None
     return CertificateFacts(
         subject=_name(cert.subject),
-        san=_san(cert),
+        san=san,
         issuer=_name(cert.issuer),
         not_before=cert.not_valid_before_utc.isoformat(),
         not_after=not_after.isoformat(),
@@ -171,6 +187,7 @@ def certificate_facts(der: bytes, now: dt.datetime) -> CertificateFacts:
         sha256=hashlib.sha256(der).hexdigest(),
         self_signed=_self_signed(cert),
         ca_issuers=_ca_issuers(cert),
+        san_omitted=omitted,
     )
 
 

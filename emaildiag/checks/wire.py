@@ -35,6 +35,9 @@ _ENHANCED = re.compile(r"^([245]\.\d{1,3}\.\d{1,3})\b")
 # Reply.text joins them, or around a line break that was part of the secret.
 _REJOINED = ("", " ", "\n", "\r\n")
 _SPAN_SEARCH = 16  # reply lines searched for the exact run that spells a secret
+# ... and characters: the search tries every run of lines, so its cost grows with the
+# square of the lines times their length (a 64 KiB reply took half a second per pass)
+_SPAN_CHARS = 2048
 
 
 class ProtocolError(Exception):
@@ -107,7 +110,8 @@ class Transcript:
     def _spanning(self, parts: list[str]) -> set[int]:
         """The lines that spell a secret only together with their neighbours: each
         shortest run of lines that does, so the lines around it keep their words. A
-        reply longer than ``_SPAN_SEARCH`` lines that does is hidden whole."""
+        reply longer than ``_SPAN_SEARCH`` lines or ``_SPAN_CHARS`` characters that does
+        is hidden whole."""
         # Postfix-style replies repeat the enhanced code on every line: "535-5.7.8 <half>"
         bare = [_ENHANCED.sub("", part, count=1).lstrip() for part in parts]
 
@@ -122,7 +126,7 @@ class Transcript:
         n = len(parts)
         if n < 2 or not spells(0, n, set()):
             return set()
-        if n > _SPAN_SEARCH:
+        if n > _SPAN_SEARCH or sum(len(part) for part in parts) > _SPAN_CHARS:
             return set(range(n))
         runs: list[range] = []
         for width in range(2, n + 1):
@@ -320,8 +324,10 @@ def _utf8_text(text: str) -> str:
 
 
 def parse_ehlo(reply: Reply) -> tuple[str, ...]:
-    """EHLO keywords with their parameters, first line (the server's name) dropped."""
-    return tuple(printable(line, 200) for line in reply.lines[1:])
+    """EHLO keywords with their parameters, first line (the server's name) dropped.
+    Blanks around and between them are one space each (``250-  AUTH\tPLAIN  LOGIN``
+    still offers AUTH PLAIN and LOGIN)."""
+    return tuple(printable(" ".join(line.split()), 200) for line in reply.lines[1:])
 
 
 def auth_mechanisms(ehlo: tuple[str, ...]) -> tuple[str, ...]:
