@@ -43,10 +43,13 @@ from emaildiag import adiagnose
 from emaildiag.checks.dns import Resolver, StaticResolver
 from emaildiag.model import Finding, Report
 from emaildiag.testing import TestPKI
+from emaildiag.testing.dns import LoopbackDnsServer
 from emaildiag.testing.protocol import AuthAttempt
-from emaildiag.testing.scripted import Handler, Received, scripted_server
+from emaildiag.testing.scripted import Handler, Received, scripted_server, smtp_script
 
 HOST = "mail.emaildiag.test"
+# a plain server without STARTTLS: the engine never sends it a password
+PLAIN_EHLO = b"250-mail.emaildiag.test\r\n250 8BITMIME\r\n"
 USER = "alice@emaildiag.test"
 DNS = StaticResolver({(HOST, "A"): ["127.0.0.1"]})
 
@@ -320,3 +323,25 @@ async def _assert_closed(ports: set[int], before: set[tuple[str, str]]) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"connections left open after the run: {sorted(left)}")
+
+
+async def hostile_dns(
+    zone: Mapping[tuple[str, str], Sequence[str]],
+    settings: Mapping[str, Any] | None = None,
+    *,
+    password: str,
+    handler: Handler | None = None,
+    **options: Any,
+) -> tuple[Outcome, LoopbackDnsServer, Received]:
+    """:func:`hostile_fake` with DNS from a real loopback DNS server serving ``zone``;
+    the fake is a plain server without STARTTLS unless ``handler`` is given."""
+    with LoopbackDnsServer(zone) as dns:
+        out, rec = await hostile_fake(
+            handler or smtp_script(ehlo=PLAIN_EHLO),
+            settings,
+            password=password,
+            resolver=None,
+            dns_server=dns.address,
+            **options,
+        )
+    return out, dns, rec

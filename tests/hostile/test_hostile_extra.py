@@ -19,13 +19,12 @@ from pathlib import Path
 
 import pytest
 import trustme
-from harness import HOST, hostile, hostile_fake
+from harness import HOST, hostile_dns, hostile_fake
 
 from emaildiag.checks.tls import MAX_SAN
 from emaildiag.checks.wire import MAX_LINES
 from emaildiag.testing import CertKind, TestPKI
-from emaildiag.testing.dns import LoopbackDnsServer
-from emaildiag.testing.scripted import Received, scripted_server, smtp_script, submission_script
+from emaildiag.testing.scripted import Received, submission_script
 
 TIMEOUT = 3.0
 EHLO_PLAIN = b"250-mail.emaildiag.test\r\n250-STARTTLS\r\n250 8BITMIME\r\n"
@@ -120,19 +119,7 @@ async def test_extra_spf_record_of_57_kb(canary: str) -> None:
         (DOMAIN, "TXT"): [" ".join(strings)],
         (f"_dmarc.{DOMAIN}", "TXT"): ['"v=DMARC1; p=none"'],
     }
-    rec = Received()
-    with LoopbackDnsServer(zone) as dns:
-        plain = smtp_script(ehlo=b"250-mail.emaildiag.test\r\n250 8BITMIME\r\n")
-        async with scripted_server(plain, received=rec) as port:
-            out = await hostile(
-                {"host": GMAIL},
-                password=canary,
-                port_map={587: port},
-                received=[rec],
-                resolver=None,
-                dns_server=dns.address,
-                timeout=TIMEOUT,
-            )
+    out, dns, _ = await hostile_dns(zone, {"host": GMAIL}, password=canary, timeout=TIMEOUT)
     assert (DOMAIN, "TXT") in dns.queries
     facts = out.report.dns
     assert facts is not None and facts.spf is not None

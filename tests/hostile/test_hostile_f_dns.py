@@ -9,24 +9,20 @@ given through the ``system_lookup`` seam.
 
 from __future__ import annotations
 
-import contextlib
 import ssl
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
 
 import pytest
-from harness import Outcome, hostile, hostile_fake
+from harness import hostile_dns, hostile_fake
 
 from emaildiag.checks.dns import StaticResolver, getaddrinfo_lookup
 from emaildiag.model import Severity
 from emaildiag.runner import Options
 from emaildiag.testing import CertKind, TestPKI
 from emaildiag.testing.dns import LoopbackDnsServer
-from emaildiag.testing.scripted import Received, scripted_server, smtp_script
+from emaildiag.testing.scripted import smtp_script
 
 HOST = "mail.emaildiag.test"
 DOMAIN = "emaildiag.test"
-PLAIN_EHLO = b"250-mail.emaildiag.test\r\n250 8BITMIME\r\n"  # no STARTTLS: no password leaves
 
 # The sending domain's records, so that only the scenario's own records raise findings.
 BASE_ZONE: dict[tuple[str, str], list[str]] = {
@@ -35,38 +31,6 @@ BASE_ZONE: dict[tuple[str, str], list[str]] = {
     (DOMAIN, "TXT"): ['"v=spf1 mx -all"'],
     (f"_dmarc.{DOMAIN}", "TXT"): ['"v=DMARC1; p=none"'],
 }
-
-
-@contextlib.asynccontextmanager
-async def plain_fake() -> AsyncIterator[tuple[int, Received]]:
-    """A plain SMTP fake without STARTTLS (the engine never sends a password to it)."""
-    rec = Received()
-    async with scripted_server(smtp_script(ehlo=PLAIN_EHLO), received=rec) as port:
-        yield port, rec
-
-
-async def diagnose_with_dns(
-    zone: Mapping[tuple[str, str], Sequence[str]],
-    password: str,
-    settings: Mapping[str, Any] | None = None,
-    timeout: float = 3.0,
-    **options: Any,
-) -> tuple[Outcome, LoopbackDnsServer, Received]:
-    """One run whose DNS is a LoopbackDnsServer serving ``zone``; port 587 goes to a
-    plain fake."""
-    with LoopbackDnsServer(zone) as dns:
-        async with plain_fake() as (port, rec):
-            out = await hostile(
-                settings,
-                password=password,
-                port_map={587: port},
-                received=[rec],
-                resolver=None,
-                dns_server=dns.address,
-                timeout=timeout,
-                **options,
-            )
-    return out, dns, rec
 
 
 # --- F33 -----------------------------------------------------------------------------------------
@@ -87,7 +51,7 @@ async def test_s33_rcode_classes(host: str, code: str, words: str, canary: str) 
     NODATA (the mail domain, which has MX but no address), SERVFAIL, REFUSED, or not
     at all. Each becomes its own finding; SERVFAIL is never "does not exist"; the
     silent server costs no more than the DNS budget of a 3 s run."""
-    out, dns, rec = await diagnose_with_dns(BASE_ZONE, canary, {"host": host}, timeout=3.0)
+    out, dns, rec = await hostile_dns(BASE_ZONE, {"host": host}, password=canary, timeout=3.0)
     assert (host, "A") in dns.queries
     found = out.findings(code)
     assert len(found) == 1, out.report.to_text()
@@ -112,7 +76,7 @@ async def test_s33_failure_reasons_are_distinct(canary: str) -> None:
     dns.failure findings say three different things."""
     reasons = set()
     for host in ("servfail.emaildiag.test", "refused.emaildiag.test", "timeout.emaildiag.test"):
-        out, _, _ = await diagnose_with_dns(BASE_ZONE, canary, {"host": host}, timeout=3.0)
+        out, _, _ = await hostile_dns(BASE_ZONE, {"host": host}, password=canary, timeout=3.0)
         (f,) = out.findings("dns.failure")
         reasons.add(f.params["reason"])
     assert len(reasons) == 3, reasons
@@ -168,8 +132,8 @@ async def test_s34_mx_edge_cases(label: str, canary: str) -> None:
     crashes the run or sinks the host's own checks."""
     records, code, words = _S34[label]
     domain = f"{label}.emaildiag.test"
-    out, dns, _ = await diagnose_with_dns(
-        {**BASE_ZONE, **records}, canary, {"username": f"alice@{domain}"}
+    out, dns, _ = await hostile_dns(
+        {**BASE_ZONE, **records}, {"username": f"alice@{domain}"}, password=canary, timeout=3.0
     )
     facts = out.report.dns
     assert facts is not None and facts.domain == domain
@@ -286,7 +250,7 @@ async def test_s35_resolver_disagreement(case: str, canary: str) -> None:
     zone = {k: v for k, v in BASE_ZONE.items() if k != (HOST, "A")}
     if from_dns is not None:
         zone[(HOST, "A")] = from_dns
-    out, _, rec = await diagnose_with_dns(zone, canary, system_lookup=this_computer)
+    out, _, rec = await hostile_dns(zone, password=canary, timeout=3.0, system_lookup=this_computer)
     assert asked == [HOST]
     facts = out.report.dns
     assert facts is not None and facts.system_addresses == tuple(system)
@@ -313,8 +277,8 @@ async def test_s35_resolver_disagreement_in_italian(canary: str) -> None:
     async def this_computer(host: str) -> list[str]:
         return ["127.0.0.2"]
 
-    out, _, _ = await diagnose_with_dns(
-        BASE_ZONE, canary, {"lang": "it"}, system_lookup=this_computer
+    out, _, _ = await hostile_dns(
+        BASE_ZONE, {"lang": "it"}, password=canary, timeout=3.0, system_lookup=this_computer
     )
     f = out.finding("dns.resolver_mismatch")
     assert f.title.startswith("Questo computer trova il server")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from harness import USER, hostile, hostile_fake
+from harness import PLAIN_EHLO, USER, hostile, hostile_fake
 
 from emaildiag.checks.dns import StaticResolver
 from emaildiag.model import Severity
@@ -22,7 +22,6 @@ from emaildiag.testing import CertKind, ServerSpec, SmtpTestServer, TestPKI
 from emaildiag.testing.scripted import Received, scripted_server, smtp_script
 
 GMAIL = "smtp.gmail.com"
-PLAIN_EHLO = b"250-mail.emaildiag.test\r\n250 8BITMIME\r\n"  # no STARTTLS: no password leaves
 
 
 @dataclass

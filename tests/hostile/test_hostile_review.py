@@ -30,13 +30,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtensionOID, NameOID
-from harness import HOST, USER, hostile, hostile_fake
+from harness import HOST, USER, hostile_dns, hostile_fake
 
 from emaildiag.checks.wire import Transcript
 from emaildiag.redact import REDACTED, Redactor
 from emaildiag.testing import CertKind, TestPKI
-from emaildiag.testing.dns import LoopbackDnsServer
-from emaildiag.testing.scripted import Received, scripted_server, smtp_script, submission_script
+from emaildiag.testing.scripted import submission_script
 
 TIMEOUT = 4.0
 EHLO_PLAIN = b"250-mail.emaildiag.test\r\n250-STARTTLS\r\n250 8BITMIME\r\n"
@@ -186,19 +185,7 @@ async def test_review_a_long_spf_record_is_judged_whole(canary: str, names_gmail
         (DOMAIN, "TXT"): [" ".join(f'"{record[i : i + 200]}"' for i in range(0, len(record), 200))],
         (f"_dmarc.{DOMAIN}", "TXT"): ['"v=DMARC1; p=none"'],
     }
-    rec = Received()
-    with LoopbackDnsServer(zone) as dns:
-        plain = smtp_script(ehlo=b"250-mail.emaildiag.test\r\n250 8BITMIME\r\n")
-        async with scripted_server(plain, received=rec) as port:
-            out = await hostile(
-                {"host": GMAIL},
-                password=canary,
-                port_map={587: port},
-                received=[rec],
-                resolver=None,
-                dns_server=dns.address,
-                timeout=3.0,
-            )
+    out, dns, _ = await hostile_dns(zone, {"host": GMAIL}, password=canary, timeout=3.0)
     assert (DOMAIN, "TXT") in dns.queries
     facts = out.report.dns
     assert facts is not None and facts.spf is not None and len(facts.spf) < len(record)
