@@ -11,7 +11,7 @@ import pytest
 
 from emaildiag.checks import _errors
 from emaildiag.checks.ports import assess_probe
-from emaildiag.checks.tls import assess_tls, hostname_matches
+from emaildiag.checks.tls import assess_tls, greeting_time, hostname_matches
 from emaildiag.checks.wire import InjectionError, NoDataError, ProtocolError, Reply, auth_mechanisms
 from emaildiag.model import CertificateFacts, ProbeFacts, TlsFacts
 from emaildiag.redact import REDACTED, Redactor, printable
@@ -301,3 +301,21 @@ def test_printable_escapes_bidi_overrides_and_line_separators() -> None:
     shown = printable("535 \u202eevil\u2028x")
     assert "\u202e" not in shown and "\u2028" not in shown
     assert "\\x202e" in shown and "\\x2028" in shown
+
+
+@pytest.mark.parametrize(
+    ("greeting", "expected"),
+    [
+        (
+            "mail.example.com Microsoft ESMTP MAIL Service ready at "
+            "Fri, 27 Nov 2026 18:05:09 +0100",
+            dt.datetime(2026, 11, 27, 17, 5, 9, tzinfo=dt.UTC),
+        ),
+        ("smtp.gmail.com ESMTP a1-20020a170906 - gsmtp", None),
+        ("x ESMTP Mon, 30 Feb 2026 10:00:00 +0000", None),  # no such day
+        ("x ESMTP Fri, 27 Nov 2026 99:00:00 +0000", None),
+        (None, None),
+    ],
+)
+def test_the_time_a_greeting_gives(greeting: str | None, expected: dt.datetime | None) -> None:
+    assert greeting_time(greeting) == expected

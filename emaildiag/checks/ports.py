@@ -16,7 +16,13 @@ from dataclasses import dataclass, field, replace
 from emaildiag.catalog import make_finding
 from emaildiag.checks import _errors
 from emaildiag.checks.session import Limits, Session, SessionError, Target, establish
-from emaildiag.checks.tls import OLD_VERSIONS, assess_tls, collecting_context, verify_error_text
+from emaildiag.checks.tls import (
+    OLD_VERSIONS,
+    assess_tls,
+    collecting_context,
+    greeting_time,
+    verify_error_text,
+)
 from emaildiag.checks.wire import Transcript, auth_mechanisms
 from emaildiag.model import Finding, ProbeFacts, Severity
 from emaildiag.redact import printable
@@ -228,7 +234,13 @@ def assess_probe(
         out.append(make_finding("smtp.auth_before_tls", port=port, lang=lang))
     if facts.tls:
         tls_findings = assess_tls(
-            facts.tls, host=host, port=port, now=now, verify_tls=verify_tls, lang=lang
+            facts.tls,
+            host=host,
+            port=port,
+            now=now,
+            verify_tls=verify_tls,
+            lang=lang,
+            server_time=greeting_time(facts.greeting),
         )
         if (facts.problem or "").startswith("tls."):
             # TLS came up and then broke (a TLS 1.3 server that wants a client

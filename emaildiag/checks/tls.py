@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import email.utils
 import functools
 import hashlib
 import ipaddress
+import re
 import ssl
 import warnings
 
@@ -216,9 +218,18 @@ def hostname_matches(host: str, names: tuple[str, ...]) -> bool:
 
 
 def assess_tls(
-    tls: TlsFacts, *, host: str, port: int, now: dt.datetime, verify_tls: bool, lang: str
+    tls: TlsFacts,
+    *,
+    host: str,
+    port: int,
+    now: dt.datetime,
+    verify_tls: bool,
+    lang: str,
+    server_time: dt.datetime | None = None,
 ) -> list[Finding]:
-    """Findings for one TLS connection; each problem separately."""
+    """Findings for one TLS connection; each problem separately. ``server_time`` is the
+    time the server's greeting gave, if any: evidence beside this computer's clock when
+    the certificate's dates are in question."""
     out: list[Finding] = []
     cert = tls.certificate
     finding = functools.partial(make_finding, port=port, lang=lang)
@@ -232,6 +243,8 @@ def assess_tls(
     window = (
         f"valid from {_utc(not_before)} to {_utc(not_after)}; this computer's clock: {_utc(now)}"
     )
+    if server_time is not None:
+        window += f"; {_server_clock(server_time, now)}"
     edge: dt.datetime | None = None
     if now > not_after:
         date, edge = not_after.date().isoformat(), not_after
@@ -245,7 +258,8 @@ def assess_tls(
         # Hours, not days, outside the window: as likely this computer's clock (a wrong
         # time zone, a clock not yet synchronised) as the server's certificate.
         hours = max(1, round(abs(now - edge) / dt.timedelta(hours=1)))
-        out.append(finding("tls.clock_skew", host=host, now=_utc(now), hours=hours))
+        seen = _server_clock(server_time, now) if server_time else None
+        out.append(finding("tls.clock_skew", host=host, now=_utc(now), hours=hours, detail=seen))
     if not hostname_matches(host, cert.san):
         names = ", ".join(cert.san[:5]) or cert.subject
         out.append(finding("tls.cert_hostname_mismatch", host=host, names=names))
@@ -267,6 +281,35 @@ def assess_tls(
     if not out and tls.verified:
         out.append(finding("tls.ok", version=tls.version, days=cert.days_left))
     return out
+
+
+# An RFC 5322 date, as Exchange and others put in their greeting ("… ready at Fri,
+# 27 Nov 2026 18:00:00 +0000").
+_GREETING_DATE = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}"
+)
+
+
+def greeting_time(greeting: str | None) -> dt.datetime | None:
+    """The date and time a server's greeting gives, if it gives one (many do not)."""
+    m = _GREETING_DATE.search(greeting or "")
+    if m is None:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(m.group(0))
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _server_clock(server_time: dt.datetime, now: dt.datetime) -> str:
+    """The server's own time next to ours; its greeting is unverified text."""
+    hours = (now - server_time) / dt.timedelta(hours=1)
+    ahead = "ahead of" if hours >= 0 else "behind"
+    return (
+        f"the server's greeting gives its time as {_utc(server_time)}: this computer's "
+        f"clock is {abs(hours):.1f} h {ahead} it"
+    )
 
 
 def _utc(moment: dt.datetime) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import email.utils
 import ssl
 import warnings
 from collections.abc import Awaitable, Callable
@@ -307,6 +308,36 @@ async def test_s20_clock_a_few_hours_off(
     shown = text_of(skew)
     assert "clock" in shown and clock.strftime("%Y-%m-%d %H:%M") in shown, shown
     assert skew.params["hours"] == "3"
+    assert_no_auth(out, rec)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_s20_the_greetings_own_time_is_shown(pki: TestPKI, canary: str, mode: Mode) -> None:
+    """The greeting gives the server's time, as Exchange's does ("… ready at <date>").
+    This computer's clock reads three hours past the certificate's end; the server's
+    greeting says a day before it. Both date findings show the server's time and how
+    far this clock is from it (a hint, from unverified text, never a verdict)."""
+    kind = CertKind.EXPIRED
+    end: dt.datetime = pki.leaf(kind).not_valid_after_utc
+    clock, server = end + dt.timedelta(hours=3), end - dt.timedelta(days=1)
+    greeting = f"220 mail.emaildiag.test ESMTP ready at {email.utils.format_datetime(server)}"
+    context = pki.server_context(kind)
+    implicit = mode[1] == "implicit"
+    handler = submission_script(
+        greeting=greeting.encode() + b"\r\n",
+        ehlo=EHLO_PLAIN,
+        ehlo_tls=EHLO_TLS,
+        starttls=None if implicit else context,
+    )
+    out, rec = await serve(
+        pki, canary, mode, handler, context if implicit else None, None, now=lambda: clock
+    )
+    said = (
+        f"the server's greeting gives its time as {server:%Y-%m-%d %H:%M} UTC: "
+        "this computer's clock is 27.0 h ahead of it"
+    )
+    assert said in (out.finding("tls.cert_expired", mode[0]).detail or "")
+    assert said in (out.finding("tls.clock_skew", mode[0]).detail or "")
     assert_no_auth(out, rec)
 
 
