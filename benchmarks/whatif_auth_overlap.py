@@ -12,7 +12,7 @@ is changed) and times the full diagnosis of run.py under each variant:
 * B: A, and a connection's QUIT is sent without waiting for the 221.
 * C: B, and no RSET before that QUIT (QUIT ends the transaction: RFC 5321 §4.1.1.10).
 
-A prototype that leans on private names (``runner._auth_flow``, ``Channel.close``): it
+A prototype that leans on private names (``runner.auth_flow``, ``Channel.close``): it
 may need adjusting when those change. It exists to measure, not to ship.
 """
 
@@ -103,20 +103,20 @@ async def measure(eng: bench.Engine, label: str, repeat: int) -> float:
 async def variants(eng: bench.Engine, repeat: int) -> None:
     print("| variant | full diagnosis (median) |\n| --- | ---: |")
     original_flow, original_close, original_command = (
-        runner_module._auth_flow,
+        runner_module.auth_flow,
         Channel.close,
         Channel.command,
     )
     try:
         await measure(eng, "as is", repeat)
-        runner_module._auth_flow = overlapping_auth_flow(original_flow)
+        runner_module.auth_flow = overlapping_auth_flow(original_flow)
         await measure(eng, "A: sign-in connection opened with the probe", repeat)
         Channel.close = close_without_221
         await measure(eng, "B: A + QUIT without waiting for 221", repeat)
         Channel.command = command_without_rset(original_command)
         await measure(eng, "C: B + no RSET before QUIT", repeat)
     finally:
-        runner_module._auth_flow = original_flow
+        runner_module.auth_flow = original_flow
         Channel.close = original_close
         Channel.command = original_command
 

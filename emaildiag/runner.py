@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
-import email.policy
 import functools
 import ipaddress
 import ssl
@@ -24,7 +23,7 @@ from typing import Any
 from emaildiag import __version__
 from emaildiag.catalog import make_finding, translate
 from emaildiag.catalog.providers import ProviderInfo, detect_provider, provider_for_host
-from emaildiag.checks.auth import AuthOutcome, AuthProgress, Credentials, check_auth
+from emaildiag.checks.auth import AuthProgress
 from emaildiag.checks.dns import (
     DnspythonResolver,
     Resolver,
@@ -43,7 +42,6 @@ from emaildiag.checks.ports import (
     probe_port,
 )
 from emaildiag.checks.provider import assess_provider_settings, with_provider_steps
-from emaildiag.checks.send import Delivery, unconfirmed
 from emaildiag.checks.session import Limits, Target
 from emaildiag.checks.tls import load_verifying_context
 from emaildiag.checks.wire import Transcript
@@ -63,12 +61,12 @@ from emaildiag.model import (
 )
 from emaildiag.redact import Redactor, printable, url_secrets
 from emaildiag.settings import Settings, normalize_settings
+from emaildiag.signin import auth_cut_short, auth_flow
 
 __all__ = ["CheckContext", "CustomCheck", "Event", "Options", "adiagnose", "diagnose"]
 
 DEFAULT_PORTS = (25, 465, 587)
 DEFAULT_TIMEOUT = 30.0
-_UNKNOWN_PROVIDER = {"en": "your email provider", "it": "il provider di posta"}
 
 
 @dataclass(frozen=True)
@@ -323,12 +321,12 @@ async def _network_checks(
                 run.guarded(f"probe {t.port} {t.address}", probe_port(t, ctx))
             )
         auth_task = tg.create_task(
-            run.guarded("auth", _auth_flow(run, s, probe_tasks, ctx, opts, provider, progress))
+            run.guarded("auth", auth_flow(run, s, probe_tasks, ctx, opts, provider, progress))
         )
         public = CheckContext(s.with_password(""), facts, run.lang)
         for check in opts.checks:
             tg.create_task(run.guarded(check.name, _custom(run, check, public), check.timeout))
-    outcome = auth_task.result() or _auth_cut_short(progress, s, run.lang)
+    outcome = auth_task.result() or auth_cut_short(progress, s, run.lang)
     probes = [_probe_or_timeout(t, task.result()) for t, task in probe_tasks.items()]
     now = opts.clock()
     ipv6 = assess_ipv6(probes, s.port, s.host, run.lang)
@@ -428,127 +426,12 @@ async def _custom(run: Run, check: CustomCheck, ctx: CheckContext) -> None:
     run.findings.extend(await check.run(ctx))
 
 
-def _delivery(
-    s: Settings, opts: Options, port: int, mode: str, lang: str, redact: Redactor
-) -> Delivery:
-    """The sender check's envelope or, with ``send_test``, the test email's (SPEC §2.8):
-    To the given address or the sender, the copy as an envelope-only recipient."""
-    if opts.send_test is None:
-        to = as_address(opts.recipient) or s.sender
-        return Delivery(s.sender, (to,), smtputf8=not (s.sender.isascii() and to.isascii()))
-    from emaildiag.message import build_test_message, envelope_recipients
-
-    to = opts.send_test or s.sender
-    # a username that is itself the key is a secret too: never mail it
-    summary = {"host": s.host, "port": str(port), "security": mode, "username": redact(s.username)}
-    message = build_test_message(
-        sender=s.sender,
-        to=to,
-        reply_to=s.reply_to,
-        settings_summary=summary,
-        lang=lang,
-        attach_pdf=opts.attach_pdf,
-        now=opts.clock(),
-    )
-    # RFC 6531: any non-ASCII mailbox (sender, recipients, Reply-To) needs SMTPUTF8
-    utf8 = not all(a.isascii() for a in (s.sender, to, s.copy_to, s.reply_to))
-    data = message.as_bytes(policy=email.policy.SMTPUTF8 if utf8 else email.policy.SMTP)
-    return Delivery(s.sender, tuple(envelope_recipients(to, s.copy_to)), data, utf8)
-
-
-def _auth_cut_short(progress: AuthProgress, s: Settings, lang: str) -> AuthOutcome | None:
-    """The deadline stopped the sign-in after the password left: the outcome is unknown.
-    Cut after a sign-in that worked, it stands; a test email that had left may have been
-    delivered."""
-    if progress.port is None:
-        return None
-    done, sent = progress.signed_in, progress.send.sent
-    if done is not None:
-        if sent is None:
-            return done
-        send, found = unconfirmed("the run's time limit came first", sent, progress.port, lang)
-        return AuthOutcome(done.auth, send, (*done.findings, *found))
-    f = make_finding(
-        "auth.connection_lost", port=progress.port, provider="", username=s.username, lang=lang
-    )
-    facts = AuthFacts("error", progress.port, mechanism=progress.mechanism)
-    return AuthOutcome(facts, SendFacts(), (f,))
-
-
 def _probe_or_timeout(t: Target, facts: ProbeFacts | None) -> ProbeFacts:
     if facts is not None:
         return facts
     return ProbeFacts(
         t.port, t.address, t.family, "error", error="the check did not finish in time"
     )
-
-
-def _usable_for_auth(p: ProbeFacts | None, verify_tls: bool) -> bool:
-    """TLS up, and verified unless the user unticked verification."""
-    return bool(
-        p and p.state == "open" and p.tls and (p.tls.verified or not verify_tls) and not p.problem
-    )
-
-
-async def _auth_flow(
-    run: Run,
-    s: Settings,
-    tasks: Mapping[Target, asyncio.Task[ProbeFacts | None]],
-    ctx: ProbeContext,
-    opts: Options,
-    provider: ProviderInfo | None,
-    progress: AuthProgress,
-) -> AuthOutcome | None:
-    """Authenticate on the configured port, else the best working one (465, then 587,
-    then any other probed port).
-
-    The configured port is tried at once, alongside its probe: the sign-in connection
-    verifies TLS itself before any password leaves, so waiting for the probe would only
-    add its round trips. Other ports are tried after their probes say TLS works."""
-    if not (s.password or opts.oauth_token) or not tasks:  # no password, or no address
-        return None
-    name = provider.name if provider else _UNKNOWN_PROVIDER.get(run.lang, "your email provider")
-
-    async def sign_in(t: Target, mode: str) -> AuthOutcome:
-        return await check_auth(
-            replace(t, mode=mode),
-            Credentials(s.username, s.password, opts.oauth_token),
-            replace(ctx, phases=[]),
-            delivery=_delivery(s, opts, t.port, mode, run.lang, run.redact),
-            verify_tls=s.verify_tls,
-            lang=run.lang,
-            provider=provider,
-            provider_name=name,
-            progress=progress,
-        )
-
-    early: AuthOutcome | None = None
-    for t in (t for t in tasks if t.port == s.port and t.mode != "auto"):
-        early = await sign_in(t, t.mode)
-        if early.auth.result != "skipped":
-            return early
-        break  # the configured port had no usable TLS: look for a port that does
-    for port in dict.fromkeys([s.port, 465, 587, *(t.port for t in tasks)]):
-        candidates = [t for t in tasks if t.port == port]
-        if not candidates or (early is not None and port == s.port):
-            continue
-        await asyncio.wait([tasks[t] for t in candidates])
-        for t in candidates:
-            probe = tasks[t].result()
-            if probe and probe.mode and _usable_for_auth(probe, s.verify_tls):
-                return await sign_in(t, probe.mode)  # an "auto" port is known now
-    if early is not None:
-        return early
-    await asyncio.wait(tasks.values())
-    reached = [
-        t for t, task in tasks.items() if (r := task.result()) is not None and r.state == "open"
-    ]
-    if not reached:
-        return None
-    f = make_finding(
-        "auth.skipped_insecure", port=s.port, lang=run.lang, provider=name, username=s.username
-    )
-    return AuthOutcome(AuthFacts("skipped", None), SendFacts(), (f,))
 
 
 def diagnose(settings: Settings | Mapping[str, Any], **options: Any) -> Report:
