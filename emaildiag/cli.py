@@ -200,15 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="overall time limit (default 30)",
     )
-    d.add_argument(
-        "--dns-server",
-        type=_dns_server,
-        metavar="IP[:PORT]",
-        help="ask this DNS server instead of the system's",
-    )
-    d.add_argument(
-        "--ca-file", type=_ca_file, metavar="FILE", help="trust only the CAs in this PEM file"
-    )
+    _add_trust(d)
     d.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     d.add_argument(
         "--thunderbird",
@@ -229,6 +221,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_trust(p: Any) -> None:
+    """Whom to believe: the DNS server to ask, and the CAs to trust (check, suggest, batch)."""
+    p.add_argument(
+        "--dns-server",
+        type=_dns_server,
+        metavar="IP[:PORT]",
+        help="ask this DNS server instead of the system's",
+    )
+    p.add_argument(
+        "--ca-file", type=_ca_file, metavar="FILE", help="trust only the CAs in this PEM file"
+    )
+
+
 def _add_suggest(sub: Any) -> None:
     p = sub.add_parser("suggest", help="find the outgoing-mail settings for an email address")
     p.add_argument("address", help="the email address, e.g. alice@example.com")
@@ -236,13 +241,7 @@ def _add_suggest(sub: Any) -> None:
     p.add_argument(
         "--timeout", type=_timeout, default=10.0, metavar="SECONDS", help="time limit (default 10)"
     )
-    p.add_argument(
-        "--dns-server",
-        type=_dns_server,
-        metavar="IP[:PORT]",
-        help="ask this DNS server instead of the system's",
-    )
-    p.add_argument("--ca-file", type=_ca_file, metavar="FILE", help="trust only these CAs")
+    _add_trust(p)
     p.add_argument(
         "--thunderbird",
         metavar="FILE",
@@ -297,13 +296,7 @@ def _add_batch(sub: Any) -> None:
         metavar="SECONDS",
         help="time limit per account (default 30)",
     )
-    p.add_argument(
-        "--dns-server",
-        type=_dns_server,
-        metavar="IP[:PORT]",
-        help="ask this DNS server instead of the system's",
-    )
-    p.add_argument("--ca-file", type=_ca_file, metavar="FILE", help="trust only these CAs")
+    _add_trust(p)
     shown = p.add_mutually_exclusive_group()
     shown.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     shown.add_argument(

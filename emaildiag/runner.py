@@ -36,8 +36,7 @@ from emaildiag.checks.dns import (
 from emaildiag.checks.dns_findings import assess_dns, assess_spf, assess_system_lookup
 from emaildiag.checks.ports import (
     ProbeContext,
-    assess_ipv6,
-    assess_probe,
+    assess_probes,
     mode_for_port,
     probe_port,
 )
@@ -328,23 +327,14 @@ async def _network_checks(
             tg.create_task(run.guarded(check.name, _custom(run, check, public), check.timeout))
     outcome = auth_task.result() or auth_cut_short(progress, s, run.lang)
     probes = [_probe_or_timeout(t, task.result()) for t, task in probe_tasks.items()]
-    now = opts.clock()
-    ipv6 = assess_ipv6(probes, s.port, s.host, run.lang)
-    for p in probes:
-        if p.family == "ipv6" and p.state != "open" and any(f.port == p.port for f in ipv6):
-            continue  # IPv4 works on this port: port.ipv6_broken says it, as a warning (§3.6)
-        configured = p.port == s.port
-        run.findings.extend(
-            assess_probe(
-                p,
-                host=s.host,
-                configured=configured,
-                verify_tls=s.verify_tls,
-                now=now,
-                lang=run.lang,
-            )
-        )
-    run.findings.extend(ipv6)
+    run.findings += assess_probes(
+        probes,
+        configured=s.port,
+        host=s.host,
+        verify_tls=s.verify_tls,
+        now=opts.clock(),
+        lang=run.lang,
+    )
     if facts and system_task is not None:
         facts = replace(facts, system_addresses=await system_task)
         dialled = [p.address for p in probes if p.address]

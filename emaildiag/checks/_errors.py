@@ -159,17 +159,12 @@ def session_problem(exc: BaseException, phase: str) -> tuple[str, str]:
     return "smtp.protocol_error", f"{type(exc).__name__} during {phase}"
 
 
-def starttls_refusal(reply: Reply) -> str:
-    """Evidence for STARTTLS answered with anything but 220, marked temporary for a 4xx
-    (RFC 3207 §4: 454 "TLS not available due to temporary reason"; 421 closing)."""
+def refusal(reply: Reply) -> str:
+    """Evidence for a refusing reply (a greeting other than 220, STARTTLS answered with
+    anything but 220), marked temporary for a 4xx: RFC 5321 §3.8's 421 "service not
+    available", RFC 3207 §4's 454 "TLS not available due to temporary reason"."""
     shown = printable(str(reply), 300)
     return f"{TEMPORARY}: {shown}" if 400 <= reply.code < 500 else shown
-
-
-def greeting_refusal(reply: Reply) -> str:
-    """Evidence for a greeting other than 220: a 421 (RFC 5321 §3.8, "service not
-    available") is temporary, a 554 is not."""
-    return starttls_refusal(reply)
 
 
 def greeting_problem(reply: Reply) -> str | None:

@@ -279,9 +279,31 @@ def _reply_code(greeting: str | None) -> str:
     return greeting[:3] if greeting and greeting[:3].isdigit() else ""
 
 
-def assess_ipv6(probes: list[ProbeFacts], configured: int, host: str, lang: str) -> list[Finding]:
-    """IPv6 fails on a port where IPv4 works: the classic blackhole (§3.6), reported
-    once, on the configured port when it shows it."""
+def assess_probes(
+    probes: list[ProbeFacts],
+    *,
+    configured: int,
+    host: str,
+    verify_tls: bool,
+    now: dt.datetime,
+    lang: str,
+) -> list[Finding]:
+    """Findings for every probe of one run, and the IPv6 blackhole across them: IPv6
+    failing on a port where IPv4 works (§3.6) is one ``port.ipv6_broken`` warning, in
+    place of the failed IPv6 probes' own findings."""
+    ipv6 = _assess_ipv6(probes, configured, host, lang)
+    out: list[Finding] = []
+    for p in probes:
+        if p.family == "ipv6" and p.state != "open" and any(f.port == p.port for f in ipv6):
+            continue
+        out += assess_probe(
+            p, host=host, configured=p.port == configured, verify_tls=verify_tls, now=now, lang=lang
+        )
+    return out + ipv6
+
+
+def _assess_ipv6(probes: list[ProbeFacts], configured: int, host: str, lang: str) -> list[Finding]:
+    """Reported once, on the configured port when it shows it."""
     for port in dict.fromkeys([configured, *(p.port for p in probes)]):
         v4 = [p for p in probes if p.port == port and p.family == "ipv4"]
         v6 = [p for p in probes if p.port == port and p.family == "ipv6"]

@@ -88,9 +88,8 @@ async def check_relay(
 ) -> tuple[RelayFacts, list[Finding]]:
     """Probe the relay at ``url`` within ``timeout`` seconds, then assess what it saw."""
     probe = _RelayProbe(url, resolver, verify_context, verify_tls, now, transcript)
-    redact = transcript.redact if transcript is not None else NO_SECRETS
     try:
-        with library_logs_redacted(redact):
+        with library_logs_redacted(probe.redact):
             async with asyncio.timeout(timeout):
                 await probe.run()
     except TimeoutError:

@@ -191,7 +191,7 @@ async def _converse(
         s.greeting = await _step(s, "greeting", ch.read_greeting(limits.greeting))
     problem = _errors.greeting_problem(s.greeting)
     if problem:
-        raise SessionError(problem, _errors.greeting_refusal(s.greeting), s)
+        raise SessionError(problem, _errors.refusal(s.greeting), s)
     with timer.phase("ehlo"):
         s.ehlo = await _ehlo(s, ehlo_name, limits)
     if s.tls:
@@ -204,7 +204,7 @@ async def _converse(
     with timer.phase("starttls"):
         reply = await _step(s, "starttls", ch.command("STARTTLS", limits.command))
         if reply.code != 220:
-            raise SessionError("tls.starttls_failed", _errors.starttls_refusal(reply), s)
+            raise SessionError("tls.starttls_failed", _errors.refusal(reply), s)
         await _step(s, "starttls_handshake", ch.starttls(context, target.host, limits.handshake))
     s.mode = "starttls"
     s.tls = _tls_facts(ch, "starttls", verified, None, now(), target.host)
